@@ -1,0 +1,172 @@
+//! Whole-clip analysis: an overall emotion over the speech, and a timeline of segments.
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::EmotionModel;
+use crate::recognizer::{Emotion, argmax};
+use crate::stream::{WindowScore, WindowScorer};
+
+/// What a clip sounds like overall and over time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Length of the clip, in seconds.
+    pub duration: f64,
+    /// Time during which the speech gate heard speech, in seconds.
+    pub speech_seconds: f64,
+    /// Mean over the windows with speech (weighted by how much audio each holds); `None` if none.
+    pub overall: Option<Emotion>,
+    /// Consecutive stretches with the same dominant label (or no speech), in time order.
+    pub timeline: Vec<Segment>,
+}
+
+/// A stretch of the clip.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Segment {
+    /// In seconds from the start of the clip.
+    pub start: f64,
+    pub end: f64,
+    /// `None` when nobody speaks in this stretch.
+    pub emotion: Option<Emotion>,
+}
+
+/// Analyses a clip fed in pieces (for files too long to hold in memory).
+pub struct Analyzer {
+    scorer: WindowScorer,
+    input_rate: u32,
+    samples_in: u64,
+    windows: Vec<WindowScore>,
+}
+
+impl Analyzer {
+    pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
+        Ok(Self {
+            scorer: WindowScorer::new(model, input_rate)?,
+            input_rate,
+            samples_in: 0,
+            windows: Vec::new(),
+        })
+    }
+
+    /// Consumes the next mono samples of the clip.
+    pub fn push(&mut self, samples: &[f32]) -> Result<()> {
+        self.scorer.push(samples, &mut self.windows)?;
+        self.samples_in += samples.len() as u64;
+        Ok(())
+    }
+
+    /// Seconds of audio consumed so far.
+    pub fn seconds(&self) -> f64 {
+        self.samples_in as f64 / f64::from(self.input_rate)
+    }
+
+    /// Scores the end of the clip and summarizes it.
+    pub fn finish(mut self) -> Result<Analysis> {
+        self.scorer.flush(&mut self.windows)?;
+        let labels = self.scorer.model().labels();
+        let duration = self.seconds();
+        let windows = &self.windows;
+        let centre = |w: &WindowScore| ((w.start + w.end) / 2.0).min(duration);
+        // Each window speaks for the stretch nearer its centre than its neighbours'.
+        let slots: Vec<(f64, f64)> = (0..windows.len())
+            .map(|i| {
+                let start = if i == 0 {
+                    0.0
+                } else {
+                    (centre(&windows[i - 1]) + centre(&windows[i])) / 2.0
+                };
+                let end = windows
+                    .get(i + 1)
+                    .map_or(duration, |next| (centre(&windows[i]) + centre(next)) / 2.0);
+                (start, end.max(start))
+            })
+            .collect();
+
+        let speech_seconds = windows
+            .iter()
+            .zip(&slots)
+            .filter(|(w, _)| w.probabilities.is_some())
+            .map(|(_, (s, e))| e - s)
+            .sum();
+        let overall = mean(
+            windows
+                .iter()
+                .filter_map(|w| w.probabilities.as_deref().map(|p| (p, w.frames as f32))),
+        )
+        .map(|p| Emotion::from_probabilities(labels, p));
+
+        let mut timeline: Vec<(Segment, Vec<&[f32]>)> = Vec::new();
+        for (w, &(start, end)) in windows.iter().zip(&slots) {
+            let label = w.probabilities.as_deref().map(argmax);
+            match timeline.last_mut() {
+                Some((seg, probs)) if probs.first().map(|p| argmax(p)) == label => {
+                    seg.end = end;
+                    probs.extend(w.probabilities.as_deref());
+                }
+                _ => timeline.push((
+                    Segment {
+                        start,
+                        end,
+                        emotion: None,
+                    },
+                    w.probabilities.as_deref().into_iter().collect(),
+                )),
+            }
+        }
+        let timeline = timeline
+            .into_iter()
+            .map(|(mut seg, probs)| {
+                seg.emotion = mean(probs.into_iter().map(|p| (p, 1.0))).map(|mean| {
+                    let label = argmax(&mean);
+                    Emotion {
+                        label: labels[label].clone(),
+                        confidence: mean[label],
+                        probabilities: mean,
+                    }
+                });
+                seg
+            })
+            .collect();
+        Ok(Analysis {
+            duration,
+            speech_seconds,
+            overall,
+            timeline,
+        })
+    }
+}
+
+/// Weighted mean of probability vectors; `None` for none.
+fn mean<'a>(items: impl Iterator<Item = (&'a [f32], f32)>) -> Option<Vec<f32>> {
+    let mut sum: Option<Vec<f32>> = None;
+    let mut total = 0.0;
+    for (p, weight) in items {
+        let acc = sum.get_or_insert_with(|| vec![0.0; p.len()]);
+        acc.iter_mut().zip(p).for_each(|(a, x)| *a += weight * x);
+        total += weight;
+    }
+    sum.map(|s| s.into_iter().map(|x| x / total).collect())
+}
+
+/// Analyses a whole mono clip at `sample_rate` Hz: the function the page and the CLI share.
+pub fn analyze(model: &EmotionModel, samples: &[f32], sample_rate: u32) -> Result<Analysis> {
+    let mut analyzer = Analyzer::new(model.clone(), sample_rate)?;
+    analyzer.push(samples)?;
+    analyzer.finish()
+}
+
+/// Analyses an audio file, decoding it piece by piece (memory stays bounded for long files).
+/// `progress` hears the seconds analysed so far after each decoded packet.
+#[cfg(feature = "decode")]
+pub fn analyze_file(model: &EmotionModel, path: &std::path::Path, mut progress: impl FnMut(f64)) -> Result<Analysis> {
+    let mut reader = crate::decode::AudioReader::open(path)?;
+    let mut analyzer = Analyzer::new(model.clone(), reader.sample_rate())?;
+    while let Some(chunk) = reader.next_chunk()? {
+        analyzer.push(&chunk)?;
+        progress(analyzer.seconds());
+    }
+    if analyzer.samples_in == 0 {
+        return Err(crate::Error::Decode("the file holds no audio samples".into()));
+    }
+    analyzer.finish()
+}

@@ -1,0 +1,29 @@
+//! The crate's one error type: every failure a caller can meet, each with a plain message.
+
+use thiserror::Error;
+
+/// What went wrong, in words a user can act on.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The metadata JSON is malformed, misses a field or holds an impossible value.
+    #[error("model metadata: {0}")]
+    Metadata(String),
+    /// The ONNX bytes could not be loaded, or disagree with their metadata.
+    #[error("model: {0}")]
+    Model(String),
+    /// A sample rate outside what the resampler supports.
+    #[error("unsupported sample rate {0} Hz (supported: {min} to {max} Hz)", min = crate::audio::MIN_RATE, max = crate::audio::MAX_RATE)]
+    SampleRate(u32),
+    /// Samples that are not finite numbers (NaN or infinity); nothing was consumed.
+    #[error("sample {index} is not a finite number ({value}); the audio is corrupt")]
+    NonFiniteSample { index: usize, value: f32 },
+    /// Bytes that are not audio this build can decode, or a truncated file.
+    #[error("cannot decode audio: {0}")]
+    Decode(String),
+    /// Reading a file failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,62 @@
+//! Speech gate: does a window hold speech, or only silence or steady noise?
+
+use crate::metadata::GateParams;
+
+/// Decides from frame levels (total mel power in dB) whether anyone is speaking.
+#[derive(Debug, Clone, Copy)]
+pub struct SpeechGate {
+    params: GateParams,
+}
+
+impl SpeechGate {
+    pub fn new(params: GateParams) -> Self {
+        Self { params }
+    }
+
+    /// Speech is loud enough often enough, and varies: syllables rise and fall, a fan does not.
+    pub fn is_speech(&self, levels_db: impl IntoIterator<Item = f32>) -> bool {
+        let mut levels: Vec<f32> = levels_db.into_iter().collect();
+        if levels.is_empty() {
+            return false;
+        }
+        let active = levels.iter().filter(|l| **l >= self.params.frame_db).count();
+        if (active as f32) < self.params.min_active_fraction * levels.len() as f32 {
+            return false;
+        }
+        levels.sort_unstable_by(f32::total_cmp);
+        let at = |q: f32| levels[((levels.len() - 1) as f32 * q).round() as usize];
+        at(0.95) - at(0.10) >= self.params.min_range_db
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate() -> SpeechGate {
+        SpeechGate::new(GateParams {
+            frame_db: -60.0,
+            min_active_fraction: 0.2,
+            min_range_db: 12.0,
+        })
+    }
+
+    #[test]
+    fn silence_and_flat_noise_are_not_speech() {
+        assert!(!gate().is_speech(vec![-100.0; 300]));
+        assert!(!gate().is_speech(vec![-20.0; 300]));
+        assert!(!gate().is_speech(Vec::new()));
+    }
+
+    #[test]
+    fn rising_and_falling_level_is_speech() {
+        let syllables = (0..300).map(|t| if (t / 20) % 2 == 0 { -25.0 } else { -55.0 });
+        assert!(gate().is_speech(syllables));
+    }
+
+    #[test]
+    fn a_single_click_is_not_speech() {
+        let click = (0..300).map(|t| if t == 10 { -10.0 } else { -90.0 });
+        assert!(!gate().is_speech(click));
+    }
+}

@@ -1,0 +1,30 @@
+//! Speech emotion recognition that runs on the device.
+//!
+//! Audio at any rate goes through [`audio`] (downmix, resampling), [`frontend`] (log-mel frames),
+//! [`gate`] (is anyone speaking?) and [`model`] (tract-onnx), wired together by
+//! [`Recognizer`] for live streams and [`analyze`] for whole clips. Every parameter comes from the
+//! model's metadata ([`ModelMetadata`]). The same core runs natively (the `voice-emotion` CLI) and in
+//! the browser (the `wasm` module).
+
+pub mod analysis;
+pub mod audio;
+#[cfg(feature = "decode")]
+pub mod decode;
+pub mod error;
+pub mod frontend;
+pub mod gate;
+pub mod metadata;
+pub mod model;
+pub mod recognizer;
+pub mod stream;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+#[cfg(feature = "decode")]
+pub use analysis::analyze_file;
+pub use analysis::{Analysis, Analyzer, Segment, analyze};
+pub use error::{Error, Result};
+pub use frontend::{MelFrame, MelFrontEnd};
+pub use metadata::ModelMetadata;
+pub use model::EmotionModel;
+pub use recognizer::{Emotion, Prediction, Recognizer};

@@ -1,0 +1,226 @@
+//! The model's metadata JSON (`models/METADATA.md`): the one source of every runtime parameter.
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Everything the runtime needs to know about a model, read from its JSON file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelMetadata {
+    pub format: String,
+    /// Class names in the order of the model's outputs.
+    pub labels: Vec<String>,
+    /// Rate of the audio the front end expects, in Hz.
+    pub sample_rate: u32,
+    pub frontend: FrontEndParams,
+    pub normalization: Normalization,
+    pub window: WindowParams,
+    pub input: InputParams,
+    pub speech_gate: GateParams,
+    /// Validation figures, reported but not used by the runtime.
+    #[serde(default)]
+    pub metrics: serde_json::Value,
+}
+
+/// Log-mel parameters, named as librosa names them.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FrontEndParams {
+    pub n_fft: usize,
+    pub win_length: usize,
+    pub hop_length: usize,
+    pub window: String,
+    pub center: bool,
+    pub n_mels: usize,
+    pub fmin: f64,
+    pub fmax: f64,
+    pub mel_scale: MelScale,
+    pub mel_norm: Option<MelNorm>,
+    pub power: f64,
+    pub amin: f64,
+    #[serde(rename = "ref")]
+    pub reference: f64,
+}
+
+impl FrontEndParams {
+    /// The dB value of silence, `10 log10(amin / ref)`: also the value padding frames take.
+    pub fn floor_db(&self) -> f32 {
+        (10.0 * self.amin.log10() - 10.0 * self.reference.max(self.amin).log10()) as f32
+    }
+}
+
+/// How hertz map to mels.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MelScale {
+    Slaney,
+    Htk,
+}
+
+/// How each mel filter is scaled.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MelNorm {
+    /// Divide each triangle by its width in hertz (constant energy per band).
+    Slaney,
+}
+
+/// Per-band standardization of the dB features: `(db - mean) / std`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Normalization {
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+}
+
+/// How many frames the model sees and how often a window is scored.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WindowParams {
+    pub frames: usize,
+    pub hop_frames: usize,
+}
+
+/// The model's input tensor shape, `[1, 1, n_mels, frames]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct InputParams {
+    pub shape: Vec<usize>,
+}
+
+/// Thresholds of the speech gate, in the front end's dB units.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GateParams {
+    /// A frame whose total mel power reaches this level is active.
+    pub frame_db: f32,
+    /// Share of a window's frames that must be active.
+    pub min_active_fraction: f32,
+    /// Spread (95th minus 10th percentile) of frame levels that speech shows and steady noise lacks.
+    pub min_range_db: f32,
+}
+
+/// The format string this runtime reads.
+pub const FORMAT: &str = "voice-emotion-model/1";
+
+impl ModelMetadata {
+    /// Parses and checks metadata JSON; every inconsistency is an [`Error::Metadata`].
+    pub fn from_json(json: &[u8]) -> Result<Self> {
+        let meta: Self = serde_json::from_slice(json).map_err(|e| Error::Metadata(e.to_string()))?;
+        meta.validate()?;
+        Ok(meta)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |msg: String| Err(Error::Metadata(msg));
+        let f = &self.frontend;
+        if self.format != FORMAT {
+            return bad(format!("format is {:?}, this runtime reads {FORMAT:?}", self.format));
+        }
+        if self.labels.is_empty() {
+            return bad("no labels".into());
+        }
+        if !(crate::audio::MIN_RATE..=crate::audio::MAX_RATE).contains(&self.sample_rate) {
+            return bad(format!("sample_rate {} Hz is out of range", self.sample_rate));
+        }
+        if f.window != "hann" {
+            return bad(format!("window {:?} is not supported (only \"hann\")", f.window));
+        }
+        if f.center {
+            return bad("center: true is not supported by the streaming front end".into());
+        }
+        if f.n_fft < 2 || f.win_length == 0 || f.win_length > f.n_fft || f.hop_length == 0 {
+            return bad(format!(
+                "need 0 < win_length <= n_fft and hop_length > 0 (n_fft {}, win_length {}, hop_length {})",
+                f.n_fft, f.win_length, f.hop_length
+            ));
+        }
+        let nyquist = f64::from(self.sample_rate) / 2.0;
+        if f.n_mels == 0 || !(0.0 <= f.fmin && f.fmin < f.fmax && f.fmax <= nyquist) {
+            return bad(format!(
+                "need n_mels > 0 and 0 <= fmin < fmax <= {nyquist} Hz (n_mels {}, fmin {}, fmax {})",
+                f.n_mels, f.fmin, f.fmax
+            ));
+        }
+        if f.power != 1.0 && f.power != 2.0 {
+            return bad(format!("power must be 1 or 2, not {}", f.power));
+        }
+        if !(f.amin > 0.0 && f.reference > 0.0) {
+            return bad("amin and ref must be positive".into());
+        }
+        let n = &self.normalization;
+        if n.mean.len() != f.n_mels || n.std.len() != f.n_mels {
+            return bad(format!(
+                "normalization has {} means and {} stds for {} mel bands",
+                n.mean.len(),
+                n.std.len(),
+                f.n_mels
+            ));
+        }
+        if n.std.iter().any(|s| !(s.is_finite() && *s > 0.0)) || n.mean.iter().any(|m| !m.is_finite()) {
+            return bad("normalization holds a non-finite mean or a std that is not positive".into());
+        }
+        let w = self.window;
+        if w.frames == 0 || w.hop_frames == 0 || w.hop_frames > w.frames {
+            return bad(format!(
+                "need 0 < window.hop_frames <= window.frames (frames {}, hop_frames {})",
+                w.frames, w.hop_frames
+            ));
+        }
+        let expected = [1, 1, f.n_mels, w.frames];
+        if self.input.shape != expected {
+            return bad(format!("input.shape is {:?}, expected {expected:?}", self.input.shape));
+        }
+        let g = self.speech_gate;
+        if !(0.0..=1.0).contains(&g.min_active_fraction) || !g.frame_db.is_finite() || !g.min_range_db.is_finite() {
+            return bad("speech_gate thresholds are out of range".into());
+        }
+        Ok(())
+    }
+
+    /// Duration of one front-end hop, in seconds.
+    pub fn hop_seconds(&self) -> f64 {
+        self.frontend.hop_length as f64 / f64::from(self.sample_rate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &[u8] = include_bytes!("../models/emotion.json");
+
+    fn with(edit: impl FnOnce(&mut serde_json::Value)) -> Result<ModelMetadata> {
+        let mut v: serde_json::Value = serde_json::from_slice(SHIPPED).unwrap();
+        edit(&mut v);
+        ModelMetadata::from_json(&serde_json::to_vec(&v).unwrap())
+    }
+
+    #[test]
+    fn shipped_metadata_is_valid() {
+        let meta = ModelMetadata::from_json(SHIPPED).unwrap();
+        assert_eq!(meta.labels.len(), 8);
+        assert_eq!(meta.input.shape[2], meta.frontend.n_mels);
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let err = with(|v| {
+            v.as_object_mut().unwrap().remove("labels");
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("missing field `labels`"), "{err}");
+    }
+
+    #[test]
+    fn inconsistent_values_are_rejected() {
+        let err = with(|v| v["normalization"]["mean"] = serde_json::json!([0.0])).unwrap_err();
+        assert!(err.to_string().contains("1 means"), "{err}");
+        let err = with(|v| v["input"]["shape"] = serde_json::json!([1, 1, 64, 10])).unwrap_err();
+        assert!(err.to_string().contains("input.shape"), "{err}");
+        let err = with(|v| v["frontend"]["window"] = serde_json::json!("hamming")).unwrap_err();
+        assert!(err.to_string().contains("hamming"), "{err}");
+        assert!(ModelMetadata::from_json(b"not json").is_err());
+    }
+}

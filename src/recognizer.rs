@@ -1,0 +1,134 @@
+//! Live recognition: push audio of any chunk size, get a smoothed [`Prediction`] every hop.
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::EmotionModel;
+use crate::stream::{WindowScore, WindowScorer};
+
+/// Below this confidence a result is shown as "not sure".
+pub const UNSURE_BELOW: f32 = 0.4;
+/// Time constant of the exponential smoothing of live probabilities, in seconds.
+pub const SMOOTHING_SECONDS: f64 = 1.0;
+/// After this long without speech, smoothing starts afresh, in seconds.
+pub const FORGET_AFTER_SECONDS: f64 = 2.0;
+
+/// How a stretch of speech sounds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Emotion {
+    /// The most likely label.
+    pub label: String,
+    /// Its probability.
+    pub confidence: f32,
+    /// One probability per label, in the model's label order.
+    pub probabilities: Vec<f32>,
+}
+
+impl Emotion {
+    /// The emotion that `probabilities` (in `labels` order) point to.
+    pub fn from_probabilities(labels: &[String], probabilities: Vec<f32>) -> Self {
+        let best = argmax(&probabilities);
+        Self {
+            label: labels[best].clone(),
+            confidence: probabilities[best],
+            probabilities,
+        }
+    }
+
+    /// Confident enough to be shown as an answer rather than "not sure".
+    pub fn is_sure(&self) -> bool {
+        self.confidence >= UNSURE_BELOW
+    }
+}
+
+pub(crate) fn argmax(values: &[f32]) -> usize {
+    (0..values.len())
+        .max_by(|a, b| values[*a].total_cmp(&values[*b]))
+        .unwrap_or(0)
+}
+
+/// The recognizer's answer at one moment of the stream.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    /// Stream time at the end of the window, in seconds since the stream began.
+    pub time: f64,
+    /// `None` when nobody is speaking; otherwise the smoothed emotion.
+    pub emotion: Option<Emotion>,
+}
+
+impl Prediction {
+    pub fn speech(&self) -> bool {
+        self.emotion.is_some()
+    }
+}
+
+/// Streaming recognizer: bounded memory however long it runs, identical output whatever the
+/// chunking of the input.
+pub struct Recognizer {
+    scorer: WindowScorer,
+    smoothed: Option<Vec<f32>>,
+    silent_for: f64,
+    scores: Vec<WindowScore>,
+}
+
+impl Recognizer {
+    /// A recognizer for mono audio at `input_rate` Hz.
+    pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
+        Ok(Self {
+            scorer: WindowScorer::new(model, input_rate)?,
+            smoothed: None,
+            silent_for: 0.0,
+            scores: Vec::new(),
+        })
+    }
+
+    pub fn labels(&self) -> &[String] {
+        self.scorer.model().labels()
+    }
+
+    /// Consumes mono samples; returns a prediction for each hop they complete (often none).
+    pub fn push(&mut self, samples: &[f32]) -> Result<Vec<Prediction>> {
+        self.scores.clear();
+        self.scorer.push(samples, &mut self.scores)?;
+        let hop =
+            self.scorer.model().metadata().window.hop_frames as f64 * self.scorer.model().metadata().hop_seconds();
+        let alpha = (1.0 - (-hop / SMOOTHING_SECONDS).exp()) as f32;
+        let scores = std::mem::take(&mut self.scores);
+        let predictions = scores
+            .iter()
+            .map(|score| {
+                let emotion = match &score.probabilities {
+                    None => {
+                        self.silent_for += hop;
+                        if self.silent_for >= FORGET_AFTER_SECONDS {
+                            self.smoothed = None;
+                        }
+                        None
+                    }
+                    Some(p) => {
+                        self.silent_for = 0.0;
+                        let smoothed = match self.smoothed.take() {
+                            None => p.clone(),
+                            Some(s) => s.iter().zip(p).map(|(s, p)| s + alpha * (p - s)).collect(),
+                        };
+                        self.smoothed = Some(smoothed.clone());
+                        Some(Emotion::from_probabilities(self.labels(), smoothed))
+                    }
+                };
+                Prediction {
+                    time: score.end,
+                    emotion,
+                }
+            })
+            .collect();
+        self.scores = scores;
+        Ok(predictions)
+    }
+
+    /// Starts a new stream (same model and rate).
+    pub fn reset(&mut self) {
+        self.scorer.reset();
+        self.smoothed = None;
+        self.silent_for = 0.0;
+    }
+}

@@ -1,0 +1,140 @@
+// Shared set-up for the end-to-end tests: the page served from www/ on localhost, headless
+// Chromium (optionally with a fake microphone playing a file), test audio made with sox from the
+// real corpora, the CLI's answer for the same file, and a record of every request the page makes.
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+// http-server's dependencies use a deprecated Node API; the warning is noise in test logs.
+process.noDeprecation = true;
+const require = createRequire(import.meta.url);
+const httpServer = require("http-server");
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const ARTIFACTS = resolve(process.env.VE_ARTIFACTS ?? join(ROOT, "artifacts"));
+mkdirSync(ARTIFACTS, { recursive: true });
+const DATA = resolve(process.env.VE_DATA ?? join(ROOT, "../shared/data"));
+
+/** A clearly angry RAVDESS utterance (actor 05, strong intensity), as in the native tests. */
+export const ANGRY_CLIP = "ravdess/Actor_05/03-01-05-02-01-01-05.flac";
+
+const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Serves `root` (default www/) on 127.0.0.1 at a free port; resolves to { url, close }. */
+export async function serve(root = join(ROOT, "www")) {
+  const server = httpServer.createServer({ root, cache: -1, showDir: "false" });
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
+
+/**
+ * Headless Chromium with a fresh profile.
+ *   microphone: "file" (needs `audio`), "deny" (the user refuses), or "none" (no device at all).
+ */
+export async function launch({ microphone = "none", audio } = {}) {
+  const args = [...CHROMIUM_FLAGS];
+  if (microphone === "file") {
+    args.push(
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${audio}`,
+      "--autoplay-policy=no-user-gesture-required",
+    );
+  } else if (microphone === "deny") {
+    args.push("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream=deny");
+  } else {
+    args.push("--use-fake-ui-for-media-stream");
+  }
+  const userDataDir = mkdtempSync(join(tmpdir(), "ve-chromium-"));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args,
+    viewport: { width: 900, height: 1100 },
+  });
+}
+
+/** A page of `context` whose every request is recorded, opened at `url` and ready to use. */
+export async function openPage(context, url) {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const requests = [];
+  page.on("request", (request) => requests.push(request.url()));
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error));
+  await page.goto(url);
+  await page.waitForFunction(() => performance.getEntriesByName("voice-emotion:ready").length > 0);
+  return { page, requests, errors };
+}
+
+/** URLs that went anywhere but this machine (blob: and data: URLs never leave the page). */
+export function foreignRequests(requests) {
+  return requests.filter((url) => {
+    const { protocol, hostname } = new URL(url);
+    if (protocol === "blob:" || protocol === "data:") return false;
+    return !["127.0.0.1", "localhost", "[::1]"].includes(hostname);
+  });
+}
+
+export const screenshot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+/** A temporary folder for this test file's audio. */
+export const scratch = () => mkdtempSync(join(tmpdir(), "ve-e2e-"));
+
+/**
+ * The angry clip as a 16-bit WAV at 44.1 kHz (a common device rate, so both the page and the CLI
+ * resample), followed by `silenceSeconds` of silence.
+ */
+export function angryWav(dir, silenceSeconds) {
+  const wav = join(dir, "angry.wav");
+  execFileSync("sox", [join(DATA, ANGRY_CLIP), "-b", "16", wav, "rate", "44100", "pad", "0", String(silenceSeconds)]);
+  return wav;
+}
+
+/** The samples (first channel) and rate of a 16-bit PCM WAV. */
+export function wavSamples(path) {
+  const bytes = readFileSync(path);
+  const rate = bytes.readUInt32LE(24);
+  const channels = bytes.readUInt16LE(22);
+  const data = bytes.indexOf("data") + 8;
+  const samples = [];
+  for (let at = data; at + 2 * channels <= bytes.length; at += 2 * channels) samples.push(bytes.readInt16LE(at) / 32768);
+  return { rate, samples };
+}
+
+/** What the CLI says about `file`: `classify --format jsonl --timeline`, parsed. */
+export function cli(file) {
+  const out = execFileSync("cargo", ["run", "--quiet", "--bin", "voice-emotion", "--", "classify", "--format", "jsonl", "--timeline", file], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(out.trim().split("\n")[0]);
+}
+
+/** The live view as a person sees it: state, verdict words and label, the eight bars. */
+export const liveView = (page) =>
+  page.evaluate(() => ({
+    time: performance.now(),
+    state: document.getElementById("live").dataset.state,
+    words: document.getElementById("dominant").textContent,
+    label: document.getElementById("dominant").dataset.label ?? "",
+    bars: [...document.querySelectorAll("#bars li")].map((li) => Number(li.dataset.probability)),
+  }));
+
+export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+export const argmax = (values) => values.indexOf(Math.max(...values));

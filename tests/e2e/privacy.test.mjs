@@ -1,0 +1,92 @@
+// The page's guarantees: its Content-Security-Policy blocks connections to any other origin,
+// a denied or missing microphone gives a clear message, and the wasm is served as wasm.
+// Prints the size of the wasm, raw and gzipped.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { ROOT, foreignRequests, launch, openPage, screenshot, serve } from "./helpers.mjs";
+
+let server;
+
+before(async () => {
+  server = await serve();
+});
+
+after(() => server?.close());
+
+test("the CSP blocks a fetch to another origin, which never sees the request", async () => {
+  // Another origin on this machine (another port), counting what reaches it.
+  let hits = 0;
+  const other = createServer((_, response) => {
+    hits++;
+    response.writeHead(200, { "Access-Control-Allow-Origin": "*" }).end("leaked");
+  });
+  await new Promise((done) => other.listen(0, "127.0.0.1", done));
+  const otherUrl = `http://127.0.0.1:${other.address().port}/collect`;
+
+  const context = await launch();
+  try {
+    const { page, requests } = await openPage(context, server.url);
+    const result = await page.evaluate(async (url) => {
+      const violations = [];
+      document.addEventListener("securitypolicyviolation", (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      let outcome;
+      try {
+        await fetch(url, { method: "POST", body: "audio" });
+        outcome = "sent";
+      } catch (error) {
+        outcome = `${error.name}: ${error.message}`;
+      }
+      await new Promise((done) => setTimeout(done, 100)); // the violation event is queued
+      return { outcome, violations };
+    }, otherUrl);
+    assert.match(result.outcome, /^TypeError/);
+    assert.deepEqual(result.violations, [`connect-src ${otherUrl}`]);
+    assert.equal(hits, 0);
+    assert.deepEqual(foreignRequests(requests), []);
+
+    // No inline script or style attribute: the markup the CSP governs has none.
+    const html = readFileSync(join(ROOT, "www/index.html"), "utf8");
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=/i);
+  } finally {
+    await context.close();
+    other.close();
+  }
+});
+
+for (const { microphone, error, words } of [
+  { microphone: "deny", error: "NotAllowedError", words: /^Microphone access was denied\./ },
+  { microphone: "none", error: "NotFoundError", words: /^No microphone was found\./ },
+]) {
+  test(`microphone ${microphone}: a clear message, and Start works again`, async () => {
+    const context = await launch({ microphone });
+    try {
+      const { page, errors } = await openPage(context, server.url);
+      await page.click("#start");
+      await page.waitForSelector("#mic-message:not([hidden])");
+      assert.match(await page.textContent("#mic-message"), words);
+      assert.equal(await page.getAttribute("#mic-message", "data-error"), error);
+      assert.equal(await page.getAttribute("#live", "data-state"), "error");
+      assert.equal(await page.isEnabled("#start"), true);
+      assert.equal(await page.isEnabled("#stop"), false);
+      await screenshot(page, `mic-${microphone}`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+test("the wasm is served as application/wasm; its size", async () => {
+  const response = await fetch(`${server.url}pkg/voice_emotion_bg.wasm`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type").split(";")[0], "application/wasm");
+  const wasm = Buffer.from(await response.arrayBuffer());
+  assert.deepEqual(wasm, readFileSync(join(ROOT, "www/pkg/voice_emotion_bg.wasm")));
+  const mb = (bytes) => (bytes / 1e6).toFixed(2);
+  console.log(`figure: wasm ${mb(wasm.length)} MB raw, ${mb(gzipSync(wasm, { level: 9 }).length)} MB gzipped`);
+});

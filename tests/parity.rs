@@ -1,0 +1,125 @@
+//! The Rust runtime against the Python reference, on real speech:
+//! the front end against librosa, and tract against onnxruntime.
+//! Fixtures: `tests/fixtures/parity` (shipped model) or `$VE_PARITY_DIR` (e.g. the smoke model).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use voice_emotion::{EmotionModel, MelFrontEnd};
+
+/// Largest difference allowed between our log-mel frames and librosa's, in dB.
+const MAX_DB_ERROR: f32 = 0.01;
+/// Largest difference allowed between tract's and onnxruntime's logits.
+const MAX_LOGIT_ERROR: f32 = 0.001;
+
+struct Fixtures {
+    dir: PathBuf,
+    index: Value,
+}
+
+fn fixtures() -> Fixtures {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var_os("VE_PARITY_DIR").map_or_else(|| root.join("tests/fixtures/parity"), PathBuf::from);
+    let index = serde_json::from_slice(&std::fs::read(dir.join("parity.json")).unwrap()).unwrap();
+    Fixtures { dir, index }
+}
+
+/// A path from parity.json: absolute, or relative to the repository.
+fn resolve(path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
+    }
+}
+
+fn read_f32(path: &Path) -> Vec<f32> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+fn model(f: &Fixtures, key: &str) -> EmotionModel {
+    let onnx = std::fs::read(resolve(f.index[key].as_str().unwrap())).unwrap();
+    let json = std::fs::read(resolve(f.index["metadata"].as_str().unwrap())).unwrap();
+    EmotionModel::from_bytes(&onnx, &json).unwrap()
+}
+
+/// librosa's `[n_mels, frames]` matrix of one clip, as rows of frames.
+fn librosa_frames(f: &Fixtures, clip: &Value, n_mels: usize) -> Vec<Vec<f32>> {
+    let flat = read_f32(&f.dir.join(clip["mel_db"].as_str().unwrap()));
+    let frames = clip["frames"].as_u64().unwrap() as usize;
+    assert_eq!(flat.len(), n_mels * frames);
+    (0..frames)
+        .map(|t| (0..n_mels).map(|b| flat[b * frames + t]).collect())
+        .collect()
+}
+
+#[test]
+fn front_end_matches_librosa_on_real_speech() {
+    let f = fixtures();
+    let model = model(&f, "model");
+    let meta = model.metadata();
+    let clips = f.index["clips"].as_array().unwrap();
+    assert!(clips.len() >= 5, "parity needs at least 5 clips");
+    let mut worst = 0.0f32;
+    for clip in clips {
+        let (samples, rate) = common::read_clip(clip["path"].as_str().unwrap());
+        assert_eq!(rate, meta.sample_rate, "corpus clips are at the model rate");
+        let ours = MelFrontEnd::new(&meta.frontend, meta.sample_rate).frames(&samples);
+        let theirs = librosa_frames(&f, clip, meta.frontend.n_mels);
+        assert_eq!(ours.len(), theirs.len(), "{}: frame count", clip["path"]);
+        let err = ours
+            .iter()
+            .zip(&theirs)
+            .flat_map(|(a, b)| a.bands_db.iter().zip(b).map(|(x, y)| (x - y).abs()))
+            .fold(0.0, f32::max);
+        println!("{}: {} frames, max |dB error| {err:.5}", clip["path"], ours.len());
+        worst = worst.max(err);
+    }
+    println!("front end vs librosa: max |dB error| over all clips, frames and bands = {worst:.5}");
+    assert!(worst <= MAX_DB_ERROR, "max dB error {worst} > {MAX_DB_ERROR}");
+}
+
+#[test]
+fn tract_matches_onnxruntime_on_real_features() {
+    let f = fixtures();
+    for (key, logits_key) in [("model", "logits"), ("model_float", "logits_float")] {
+        if f.index.get(key).is_none() {
+            continue;
+        }
+        let model = model(&f, key);
+        let meta = model.metadata().clone();
+        let mut input = vec![0.0; meta.input.shape.iter().product()];
+        let mut worst = 0.0f32;
+        for clip in f.index["clips"].as_array().unwrap() {
+            let frames = librosa_frames(&f, clip, meta.frontend.n_mels);
+            model.fill_input(frames.iter().map(Vec::as_slice), &mut input);
+            let ours = model.logits(&input).unwrap();
+            let reference: Vec<f32> = clip[logits_key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+                .collect();
+            let err = ours
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            let top = |v: &[f32]| (0..v.len()).max_by(|a, b| v[*a].total_cmp(&v[*b])).unwrap();
+            assert_eq!(top(&ours), top(&reference), "{key} {}: top class", clip["path"]);
+            worst = worst.max(err);
+        }
+        println!("{key}: tract vs onnxruntime max |logit error| = {worst:.6}");
+        assert!(
+            worst <= MAX_LOGIT_ERROR,
+            "{key}: max logit error {worst} > {MAX_LOGIT_ERROR}"
+        );
+    }
+}

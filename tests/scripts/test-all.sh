@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test suite; prints each suite's result and one closing line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bash tests/scripts/setup.sh all || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+source tests/scripts/env.sh
+export VE_ARTIFACTS="${VE_ARTIFACTS:-$PWD/artifacts}"
+mkdir -p "$VE_ARTIFACTS"
+logs=$(mktemp -d)
+passed=0 failed=0 summary=()
+
+# Counts the tests a runner reports in its log (cargo, pytest, wasm-bindgen-test, node --test).
+count() {
+  local p f
+  p=$(grep -hoE '([0-9]+ passed|^# pass [0-9]+)' "$1" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+  f=$(grep -hoE '([0-9]+ failed|^# fail [0-9]+)' "$1" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+  echo "$p $f"
+}
+
+suite() {
+  local name=$1; shift
+  local log="$logs/${name// /_}.log" start=$SECONDS
+  echo; echo "== $name: $*"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]} p f
+  read -r p f < <(count "$log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  # A check with no test count of its own (fmt, clippy, a build) counts as one.
+  if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ]; then p=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+  summary+=("$(printf '%-28s %s (%d passed, %d failed, %ds)' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" "$p" "$f" $((SECONDS - start)))")
+}
+
+py="$VE_VENV/bin/python"
+smoke="$VE_ARTIFACTS/smoke-model"
+
+suite "rustfmt" cargo fmt --check
+suite "clippy" cargo clippy --all-targets --locked -- -D warnings
+suite "cargo test" cargo test --locked
+suite "training tests" "$py" -m pytest training/tests -q -p no:cacheprovider --smoke-out "$smoke"
+suite "smoke model in Rust" env VE_PARITY_DIR="$smoke/parity" cargo test --locked --test parity
+suite "wasm tests (Chromium)" wasm-pack test --headless --chrome -- --no-default-features
+suite "web build" bash tests/scripts/build-web.sh
+suite "end to end (Chromium)" node --test --test-concurrency=1 tests/e2e/
+
+echo; echo "== summary"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

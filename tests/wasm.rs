@@ -1,0 +1,205 @@
+//! The JavaScript bindings in headless Chromium (`wasm-pack test --headless --chrome`), with the
+//! shipped model and a real RAVDESS clip that the browser itself decodes.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Function, Uint8Array};
+use serde_json::Value;
+use voice_emotion::wasm::{JsAnalyzer as Analyzer, JsRecognizer as Recognizer, Microphone};
+use voice_emotion::{EmotionModel, model};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{AudioBuffer, OfflineAudioContext};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// An angry RAVDESS utterance (actor 05, normal intensity), built into the test.
+const ANGRY_FLAC: &[u8] = include_bytes!("../../shared/data/ravdess/Actor_05/03-01-05-01-01-01-05.flac");
+/// The RAVDESS files are 16 kHz; decoding at 44.1 kHz makes the browser resample, as a page
+/// whose AudioContext runs at the device's rate would.
+const DECODE_RATE: u32 = 44_100;
+
+/// The clip decoded by the browser's decodeAudioData, as mono samples at `DECODE_RATE`.
+async fn decoded_clip() -> Vec<f32> {
+    let context =
+        OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, DECODE_RATE as f32).unwrap();
+    let bytes = Uint8Array::from(ANGRY_FLAC).buffer();
+    let buffer: AudioBuffer = JsFuture::from(context.decode_audio_data(&bytes).unwrap())
+        .await
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(buffer.number_of_channels(), 1);
+    assert_eq!(buffer.sample_rate(), DECODE_RATE as f32);
+    buffer.get_channel_data(0).unwrap()
+}
+
+fn json(value: JsValue) -> Value {
+    serde_wasm_bindgen::from_value(value).unwrap()
+}
+
+fn error_message(error: JsError) -> String {
+    String::from(JsValue::from(error).unchecked_into::<js_sys::Error>().message())
+}
+
+fn assert_distribution(emotion: &Value, labels: &[String]) {
+    let p: Vec<f64> = serde_json::from_value(emotion["probabilities"].clone()).unwrap();
+    assert_eq!(p.len(), labels.len());
+    assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-4, "{p:?}");
+    let best = (0..p.len()).max_by(|a, b| p[*a].total_cmp(&p[*b])).unwrap();
+    assert_eq!(emotion["label"], labels[best].as_str());
+    assert_eq!(emotion["confidence"].as_f64().unwrap(), p[best]);
+}
+
+#[wasm_bindgen_test]
+async fn analyze_matches_the_rust_api_on_a_decoded_clip() {
+    let samples = decoded_clip().await;
+    let recognizer = Recognizer::new().unwrap();
+    let labels = recognizer.labels();
+    assert_eq!(labels.len(), 8);
+    assert!((0.0..1.0).contains(&recognizer.unsure_below()));
+
+    let analysis = json(recognizer.analyze(&samples, DECODE_RATE).unwrap());
+    let duration = analysis["duration"].as_f64().unwrap();
+    assert!((duration - 3.87).abs() < 0.01, "duration {duration}");
+    assert!(analysis["speech_seconds"].as_f64().unwrap() > 1.0, "{analysis}");
+    assert_distribution(&analysis["overall"], &labels);
+    let timeline = analysis["timeline"].as_array().unwrap();
+    assert!(!timeline.is_empty());
+    assert_eq!(timeline[0]["start"], 0.0);
+    assert!((timeline.last().unwrap()["end"].as_f64().unwrap() - duration).abs() < 1e-9);
+    for segment in timeline.iter().filter(|s| !s["emotion"].is_null()) {
+        assert_distribution(&segment["emotion"], &labels);
+    }
+
+    // The same samples through the Rust API give the same answer.
+    let native = voice_emotion::analyze(&EmotionModel::shipped().unwrap(), &samples, DECODE_RATE).unwrap();
+    assert_eq!(analysis["overall"]["label"], native.overall.unwrap().label.as_str());
+    assert_eq!(timeline.len(), native.timeline.len());
+
+    // Piecewise analysis gives exactly what the one-shot analysis gives.
+    let mut analyzer: Analyzer = recognizer.analyzer(DECODE_RATE).unwrap();
+    for chunk in samples.chunks(5000) {
+        analyzer.push(chunk).unwrap();
+    }
+    assert!((analyzer.seconds().unwrap() - duration).abs() < 1e-9);
+    assert_eq!(json(analyzer.finish().unwrap()), analysis);
+    assert!(error_message(analyzer.finish().unwrap_err()).contains("already finished"));
+}
+
+#[wasm_bindgen_test]
+async fn push_in_worklet_sized_chunks_predicts_every_hop() {
+    let samples = decoded_clip().await;
+    let mut recognizer = Recognizer::new().unwrap();
+    let labels = recognizer.labels();
+    let predictions: Vec<Value> = samples
+        .chunks(2048)
+        .filter_map(|chunk| {
+            let p = recognizer.push(chunk, DECODE_RATE).unwrap();
+            (!p.is_undefined()).then(|| json(p))
+        })
+        .collect();
+    // One prediction per half-second hop (the 2048-sample chunks are shorter than a hop).
+    assert!(predictions.len() >= 6, "{} predictions", predictions.len());
+    let times: Vec<f64> = predictions.iter().map(|p| p["time"].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|t| t[1] > t[0]), "{times:?}");
+    let speech: Vec<&Value> = predictions.iter().filter(|p| !p["emotion"].is_null()).collect();
+    assert!(!speech.is_empty(), "no speech detected: {predictions:?}");
+    for p in speech {
+        assert_distribution(&p["emotion"], &labels);
+    }
+
+    // A new stream starts at time zero again.
+    recognizer.reset();
+    let first = (0..)
+        .map(|i| {
+            recognizer
+                .push(&samples[i * 2048..(i + 1) * 2048], DECODE_RATE)
+                .unwrap()
+        })
+        .find(|p| !p.is_undefined())
+        .unwrap();
+    assert_eq!(json(first)["time"], predictions[0]["time"]);
+}
+
+#[wasm_bindgen_test]
+fn bad_input_gives_errors_with_clear_messages() {
+    let metadata = std::str::from_utf8(model::DEFAULT_METADATA).unwrap();
+    let message = error_message(Recognizer::with_model(b"not an onnx file", metadata).err().unwrap());
+    assert!(message.starts_with("model: cannot load the ONNX graph"), "{message}");
+    let truncated = &model::DEFAULT_ONNX[..model::DEFAULT_ONNX.len() / 2];
+    let message = error_message(Recognizer::with_model(truncated, metadata).err().unwrap());
+    assert!(message.starts_with("model:"), "{message}");
+    let message = error_message(Recognizer::with_model(model::DEFAULT_ONNX, "{").err().unwrap());
+    assert!(message.starts_with("model metadata:"), "{message}");
+    // The shipped bytes through withModel are a working recognizer.
+    assert_eq!(
+        Recognizer::with_model(model::DEFAULT_ONNX, metadata)
+            .unwrap()
+            .labels()
+            .len(),
+        8
+    );
+
+    let mut recognizer = Recognizer::new().unwrap();
+    let mut samples = vec![0.1; 4000];
+    samples[123] = f32::NAN;
+    let message = error_message(recognizer.push(&samples, 16_000).unwrap_err());
+    assert!(message.contains("sample 123 is not a finite number"), "{message}");
+    let message = error_message(recognizer.analyze(&samples, 16_000).unwrap_err());
+    assert!(message.contains("not a finite number"), "{message}");
+    let message = error_message(recognizer.analyze(&[0.0; 100], 1_000).unwrap_err());
+    assert!(message.contains("unsupported sample rate 1000 Hz"), "{message}");
+}
+
+/// The microphone path end to end inside the test page: Chromium's fake device (webdriver.json
+/// turns it on) -> AudioContext -> the real worklet processor -> predictions in a callback.
+#[wasm_bindgen_test]
+async fn microphone_delivers_predictions_and_stop_releases_it() {
+    let worklet = js_sys::Array::of1(&include_str!("../www/capture-worklet.js").into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&worklet, &options).unwrap();
+    let url = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+
+    let predictions = Array::new();
+    let collect = {
+        let predictions = predictions.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |p: JsValue| {
+            predictions.push(&p);
+        })
+    };
+    let callback: &Function = collect.as_ref().unchecked_ref();
+    let microphone = Microphone::new(&Recognizer::new().unwrap(), callback.clone(), url);
+    JsFuture::from(microphone.start().unwrap()).await.unwrap();
+    assert!(microphone.running());
+    let rate = microphone.sample_rate().unwrap();
+    assert!(rate >= 8000.0, "context rate {rate}");
+
+    // Predictions arrive every half second of audio.
+    for _ in 0..40 {
+        if predictions.length() >= 2 {
+            break;
+        }
+        sleep(100).await;
+    }
+    assert!(predictions.length() >= 2, "{} predictions in 4 s", predictions.length());
+    let first = json(predictions.get(0));
+    assert!(first["time"].as_f64().unwrap() > 0.0, "{first}");
+
+    microphone.stop();
+    assert!(!microphone.running());
+    assert_eq!(microphone.sample_rate(), None);
+    let after_stop = predictions.length();
+    sleep(700).await;
+    assert_eq!(predictions.length(), after_stop, "predictions after stop");
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}

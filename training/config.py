@@ -1,0 +1,55 @@
+"""Every constant of the pipeline in one place: the model contract (models/METADATA.md) and the recipe."""
+import dataclasses
+import math
+
+FORMAT = "voice-emotion-model/1"
+LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
+SAMPLE_RATE = 16000
+FRONTEND = {
+    "n_fft": 512, "win_length": 400, "hop_length": 160,
+    "window": "hann", "center": False,
+    "n_mels": 64, "fmin": 0.0, "fmax": 8000.0,
+    "mel_scale": "slaney", "mel_norm": "slaney", "power": 2.0,
+    "amin": 1e-10, "ref": 1.0,
+}
+LOG_FLOOR_DB = 10.0 * math.log10(FRONTEND["amin"])
+WINDOW = {"frames": 300, "hop_frames": 50}
+INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], WINDOW["frames"])
+# The runtime's speech gate; the lead tunes it here and the pipeline copies it verbatim.
+SPEECH_GATE = {"frame_db": -50.0, "min_active_fraction": 0.2, "min_range_db": 12.0}
+ONNX_OPSET = 17
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """Training recipe; one instance is the shipped recipe, another the smoke test's."""
+    seed: int = 20240611
+    folds: int = 5
+    actors: tuple = tuple(range(1, 21))   # RAVDESS actors used for CV and the final model
+    tess_limit: int = 0                   # 0 = all TESS clips
+    epochs: int = 40
+    batch_size: int = 32
+    lr: float = 3e-3
+    weight_decay: float = 1e-3
+    tess_per_ravdess: float = 0.5         # TESS clips drawn per epoch, relative to RAVDESS clips
+    channels: tuple = (16, 32, 64, 128)
+    dropout: float = 0.3
+    head: str = "time"                    # model.EmotionCNN: "global" or "time" pooling
+    speeds: tuple = (0.9, 1.0, 1.1)       # speed perturbation, precomputed as extra feature sets
+    gain_db: float = 10.0                 # uniform random gain in [-gain_db, +gain_db]
+    noise_prob: float = 0.5
+    snr_db: tuple = (5.0, 30.0)
+    freq_masks: int = 2
+    freq_mask_width: int = 8
+    time_masks: int = 2
+    time_mask_width: int = 30
+    mixup_alpha: float = 0.0              # 0 = off
+    class_balance: bool = True
+    calibration_windows: int = 256
+
+
+RECIPE = Recipe()
+SMOKE = dataclasses.replace(
+    RECIPE, folds=2, actors=(1, 2, 3, 4), tess_limit=60, epochs=1, speeds=(1.0,),
+    calibration_windows=32,
+)

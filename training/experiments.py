@@ -1,0 +1,61 @@
+"""Ablations of the recipe, scored by the same cross-validation as the pipeline (float and int8 UA):
+
+    python -m training.experiments VARIANT [VARIANT ...]      (variants: see VARIANTS)
+
+Each result is appended to training/work/experiments.jsonl and printed as a markdown table row;
+the figures quoted in EXPERIMENTS.md (and so in the model card) come from here."""
+import argparse
+import dataclasses
+import json
+import time
+
+import torch
+
+from .config import RECIPE
+from .data import load_manifest, select
+from .features import clip_features
+from .make_parity_fixtures import REPO
+from .pipeline import cross_validate
+
+NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
+VARIANTS = {
+    "recipe": {},
+    "no-augmentation": NO_AUGMENTATION,
+    "no-speed": {"speeds": (1.0,)},
+    "no-noise-gain": {"gain_db": 0.0, "noise_prob": 0.0},
+    "no-specaugment": {"freq_masks": 0, "time_masks": 0},
+    "no-tess": {"tess_per_ravdess": 0.0},
+    "no-class-balance": {"class_balance": False},
+    "mixup": {"mixup_alpha": 0.2},
+    "epochs-40": {"epochs": 40},
+    "epochs-60": {"epochs": 60},
+    "wider": {"channels": (24, 48, 96, 128)},
+    "time-pool": {"head": "time"},
+    "time-pool-epochs-60": {"head": "time", "epochs": 60},
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("variants", nargs="+", choices=sorted(VARIANTS))
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    data = REPO.parent / "shared" / "data"
+    work = REPO / "training" / "work"
+    for name in args.variants:
+        recipe = dataclasses.replace(RECIPE, **VARIANTS[name])
+        t0 = time.time()
+        clips = select(load_manifest(data), recipe.actors, recipe.tess_limit)
+        mel_sets = [clip_features(clips, data, work, s) for s in recipe.speeds]
+        cv = cross_validate(clips, mel_sets, recipe, work / "exp" / name, log=lambda m: print(m, flush=True))
+        row = {"variant": name, "overrides": VARIANTS[name], "seconds": round(time.time() - t0),
+               **{f"{k}_{m}": cv[k][m] for k in cv for m in ("ua_mean", "ua_std", "accuracy_mean")}}
+        with open(work / "experiments.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"| {name} | {row['float_ua_mean']:.3f} ± {row['float_ua_std']:.3f} | "
+              f"{row['int8_ua_mean']:.3f} ± {row['int8_ua_std']:.3f} | {row['int8_accuracy_mean']:.3f} | "
+              f"{row['seconds'] / 60:.1f} min |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Parity fixtures for the Rust tests: librosa features of 6 real clips and onnxruntime's reference
+outputs (graph optimizations off) of the int8 and float models on each clip's first window.
+
+    python -m training.make_parity_fixtures [--model models/emotion.onnx] [--data ../shared/data]
+                                            [--out tests/fixtures/parity]
+The float model and both metadata files are found beside the int8 model (NAME-float.onnx, NAME.json)."""
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .data import load_manifest
+from .evaluate import session, window_logits
+from .features import load_audio, log_mel, normalize, window_at
+from .metadata import read
+
+REPO = Path(__file__).resolve().parent.parent
+# Different speakers, both corpora, several emotions; a clearly angry RAVDESS clip; two TESS clips
+# shorter than a window (right padding).
+CLIPS = (
+    "ravdess/Actor_01/03-01-05-02-01-01-01.flac",
+    "ravdess/Actor_02/03-01-03-02-02-01-02.flac",
+    "ravdess/Actor_11/03-01-02-02-01-01-11.flac",
+    "ravdess/Actor_20/03-01-04-02-01-01-20.flac",
+    "tess/OAF_Fear/OAF_back_fear.flac",
+    "tess/YAF_disgust/YAF_back_disgust.flac",
+)
+
+
+def shown(path: Path) -> str:
+    """The path relative to the repo when inside it, else absolute."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
+    model = Path(model)
+    float_model = model.with_name(model.stem + "-float.onnx")
+    meta = read(model.with_suffix(".json"))
+    mean = np.array(meta["normalization"]["mean"], dtype=np.float32)
+    std = np.array(meta["normalization"]["std"], dtype=np.float32)
+    sessions = {"logits": session(model, optimize=False), "logits_float": session(float_model, optimize=False)}
+    manifest = {c.path: c for c in load_manifest(data_dir)}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clips = []
+    for rel in CLIPS:
+        clip = manifest[rel]
+        mel = log_mel(load_audio(Path(data_dir) / rel))
+        name = Path(rel).stem + ".f32"
+        mel.astype("<f4").tofile(out_dir / name)
+        window = normalize(window_at(mel, 0), mean, std)
+        entry = {"path": rel, "sha256": clip.sha256, "emotion": clip.emotion, "frames": int(mel.shape[1]),
+                 "mel_db": name}
+        entry.update({k: [float(v) for v in window_logits(s, window)] for k, s in sessions.items()})
+        clips.append(entry)
+    doc = {"model": shown(model), "metadata": shown(model.with_suffix(".json")),
+           "model_float": shown(float_model), "data": shown(data_dir), "clips": clips}
+    path = out_dir / "parity.json"
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, default=REPO / "models" / "emotion.onnx")
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=REPO / "tests" / "fixtures" / "parity")
+    args = ap.parse_args()
+    print(make_fixtures(args.model, args.data, args.out))
+
+
+if __name__ == "__main__":
+    main()

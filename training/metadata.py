@@ -1,0 +1,29 @@
+"""The metadata JSON beside each ONNX file: the runtime's single source of truth (models/METADATA.md)."""
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .config import FORMAT, FRONTEND, INPUT_SHAPE, LABELS, SAMPLE_RATE, SPEECH_GATE, WINDOW
+
+
+def metadata(mean: np.ndarray, std: np.ndarray, metrics: dict) -> dict:
+    return {
+        "format": FORMAT,
+        "labels": list(LABELS),
+        "sample_rate": SAMPLE_RATE,
+        "frontend": dict(FRONTEND),
+        "normalization": {"mean": [float(v) for v in mean], "std": [float(v) for v in std]},
+        "window": dict(WINDOW),
+        "input": {"shape": list(INPUT_SHAPE)},
+        "speech_gate": dict(SPEECH_GATE),
+        "metrics": metrics,
+    }
+
+
+def write(path: Path, meta: dict) -> None:
+    Path(path).write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def read(path: Path) -> dict:
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,21 @@
+"""The shipped metadata follows the contract and copies the config's speech gate verbatim."""
+import numpy as np
+import pytest
+
+from training.config import FORMAT, FRONTEND, INPUT_SHAPE, LABELS, SAMPLE_RATE, SPEECH_GATE, WINDOW
+from training.metadata import read
+
+from .conftest import REPO
+
+
+@pytest.mark.parametrize("name", ["emotion.json", "emotion-float.json"])
+def test_shipped_metadata(name):
+    meta = read(REPO / "models" / name)
+    assert meta["speech_gate"] == SPEECH_GATE
+    assert meta["format"] == FORMAT and meta["labels"] == list(LABELS)
+    assert meta["sample_rate"] == SAMPLE_RATE and meta["frontend"] == FRONTEND
+    assert meta["window"] == WINDOW and meta["input"]["shape"] == list(INPUT_SHAPE)
+    for key in ("mean", "std"):
+        values = np.array(meta["normalization"][key])
+        assert values.shape == (64,) and np.all(np.isfinite(values))
+    assert np.all(np.array(meta["normalization"]["std"]) > 0)

@@ -1,0 +1,40 @@
+"""Smoke run of the whole pipeline into a temp dir: every file is written and int8 agrees with float."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from training.data import load_manifest
+from training.evaluate import clip_probabilities, session
+from training.features import clip_features
+from training.metadata import read
+
+from .conftest import REPO
+
+FILES = ("emotion.onnx", "emotion.json", "emotion-float.onnx", "emotion-float.json", "confusion.png",
+         "README.md", "parity/parity.json")
+
+
+@pytest.mark.smoke
+def test_smoke_pipeline(smoke_out, data_dir):
+    out = smoke_out
+    subprocess.run([sys.executable, "-m", "training.pipeline", "--smoke", "--data", str(data_dir),
+                    "--out", str(out)], cwd=REPO, check=True, timeout=900)
+    for name in FILES:
+        assert (out / name).stat().st_size > 0, name
+    parity = json.loads((out / "parity" / "parity.json").read_text())
+    assert len(parity["clips"]) == 6
+    for clip in parity["clips"]:
+        mel = np.fromfile(out / "parity" / clip["mel_db"], dtype="<f4")
+        assert mel.size == 64 * clip["frames"]
+        assert len(clip["logits"]) == len(clip["logits_float"]) == 8
+
+    meta = read(out / "emotion.json")
+    mean, std = np.array(meta["normalization"]["mean"]), np.array(meta["normalization"]["std"])
+    clips = load_manifest(data_dir)[::100]
+    mels = clip_features(clips, data_dir, REPO / "training" / "work")
+    top = [clip_probabilities(session(out / name), mels, mean, std).argmax(1)
+           for name in ("emotion.onnx", "emotion-float.onnx")]
+    assert np.mean(top[0] == top[1]) >= 0.8

@@ -1,0 +1,19 @@
+// Entry point: load the wasm recognizer (the model is built into it), then wire the two views.
+
+import init, { Recognizer } from "./pkg/voice_emotion.js";
+import { setUpFile } from "./file.js";
+import { setUpLive } from "./live.js";
+
+try {
+  await init();
+  const recognizer = new Recognizer();
+  performance.mark("voice-emotion:ready");
+  setUpLive(recognizer);
+  setUpFile(recognizer);
+} catch (error) {
+  const message = document.getElementById("mic-message");
+  message.textContent = `The recognizer could not be loaded: ${error.message}`;
+  message.hidden = false;
+  document.getElementById("dominant").textContent = "Not available";
+  document.getElementById("live").dataset.state = "error";
+}
