@@ -208,29 +208,15 @@ fn eval_reports_accuracy_recall_and_confusion() {
     ] {
         assert!(stdout.contains(what), "missing {what:?}");
     }
-    let restricted = voice_emotion(&[
-        "eval",
-        "--manifest",
-        &path.display().to_string(),
-        "--root",
-        &root,
-        "--labels",
-        "angry,sad,happy",
-    ]);
-    let stdout = text(&restricted.stdout);
+    let manifest = path.display().to_string();
+    let with_labels =
+        |labels: &str| voice_emotion(&["eval", "--manifest", &manifest, "--root", &root, "--labels", labels]);
+    let stdout = text(&with_labels("angry,sad,happy").stdout);
     assert!(
         stdout.contains("files: 6 evaluated") && stdout.contains("10 skipped"),
         "{stdout}"
     );
-    let unknown = voice_emotion(&[
-        "eval",
-        "--manifest",
-        &path.display().to_string(),
-        "--root",
-        &root,
-        "--labels",
-        "bored",
-    ]);
+    let unknown = with_labels("bored");
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("unknown label \"bored\""));
 }

@@ -11,8 +11,8 @@ use voice_emotion::{EmotionModel, MelFrontEnd};
 
 /// Largest difference allowed between our log-mel frames and librosa's, in dB.
 const MAX_DB_ERROR: f32 = 0.01;
-/// Largest difference allowed between tract's and onnxruntime's logits.
-const MAX_LOGIT_ERROR: f32 = 0.001;
+/// Largest difference allowed between tract's and onnxruntime's logits (int8 rounding paths differ slightly).
+const MAX_LOGIT_ERROR: f32 = 0.02;
 
 struct Fixtures {
     dir: PathBuf,

@@ -103,10 +103,10 @@ Per-class recall, pooled over the out-of-fold predictions of all 1200 RAVDESS cl
 ![confusion matrix](confusion.png)
 
 ## How the shipped model was chosen
-The recipe (architecture, augmentation, epochs) was chosen by the cross-validated UA above
-(see "What was tried"); the shipped model is then one model trained with that recipe and seed on all
-RAVDESS actors 01-20 plus all TESS clips for the same number of epochs, so it has no held-out score of
-its own: the cross-validation figures estimate it.
+Recipes are compared by their cross-validated UA only (see "What was tried"). The shipped model is one
+model trained with the recipe below and its seed on all RAVDESS actors 01-20 plus all TESS clips for the
+same number of epochs as in cross-validation, so it has no held-out score of its own: the
+cross-validation figures above (same recipe, same code) estimate it.
 
 Recipe: {rec['epochs']} epochs, AdamW (lr {rec['lr']}, one-cycle, weight decay {rec['weight_decay']}), batch {rec['batch_size']};
 each epoch every RAVDESS training clip plus {rec['tess_per_ravdess']}× as many TESS clips drawn at random; class-weighted
