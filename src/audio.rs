@@ -1,7 +1,7 @@
 //! Getting audio to the model's rate: channel downmix and streaming resampling (rubato).
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Resampler as _};
+use rubato::{Fft, FixedSync, Resampler as _, WindowFunction};
 
 use crate::error::{Error, Result};
 
@@ -70,7 +70,20 @@ impl StreamResampler {
             return Err(Error::SampleRate(input_rate));
         }
         let fft = (input_rate != output_rate)
-            .then(|| Fft::new(input_rate as usize, output_rate as usize, CHUNK, 1, FixedSync::Input))
+            .then(|| {
+                // One FFT per chunk: the longest filter, so the anti-aliasing cutoff sits close to
+                // the model rate's Nyquist frequency and the top mel bands keep their energy.
+                let (input, output) = (input_rate as usize, output_rate as usize);
+                Fft::new_custom(
+                    input,
+                    output,
+                    CHUNK,
+                    1,
+                    1,
+                    WindowFunction::BlackmanHarris2,
+                    FixedSync::Input,
+                )
+            })
             .transpose()
             .map_err(|_| Error::SampleRate(input_rate))?;
         let (buffer, to_trim) = match &fft {

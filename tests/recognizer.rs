@@ -130,7 +130,7 @@ fn analysis_agrees_at_every_input_rate() {
         );
         if target >= 16_000 {
             assert_eq!(overall.label, reference.label, "{target} Hz");
-            assert!(max_diff < 0.1, "{target} Hz: {max_diff}");
+            assert!(max_diff < 0.02, "{target} Hz: {max_diff}");
         }
     }
 }
