@@ -89,7 +89,13 @@ export function foreignRequests(requests) {
   });
 }
 
-export const screenshot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** Saves a full-page screenshot once the bars' transitions have finished, so they show the numbers. */
+export async function screenshot(page, name) {
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"), null, {
+    timeout: 2000,
+  }).catch(() => {}); // a live view may start a new transition every 0.5 s; take the picture anyway
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
 
 /** A temporary folder for this test file's audio. */
 export const scratch = () => mkdtempSync(join(tmpdir(), "ve-e2e-"));
