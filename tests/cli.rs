@@ -241,3 +241,39 @@ fn a_broken_model_is_a_clear_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn ogg_vorbis_and_mp3_decode() {
+    // Synthetic speech (espeak-ng) encoded by sox: small committed fixtures, not corpus audio.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio");
+    for name in ["speech-22k-stereo.ogg", "speech-44k.mp3"] {
+        let path = dir.join(name).display().to_string();
+        let out = voice_emotion(&["classify", "--format", "jsonl", &path]);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+        let speech = line["speech_seconds"].as_f64().unwrap();
+        println!(
+            "{name}: {} {:.2}, speech {speech:.1} s",
+            line["label"], line["confidence"]
+        );
+        assert!(
+            speech > 2.0 && speech < 4.5,
+            "{name}: {speech} s of speech in a 4 s clip"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_flac_is_named_as_truncated() {
+    let dir = temp_dir("flac");
+    let bytes = std::fs::read(common::data_dir().join(common::ANGRY_CLIP)).unwrap();
+    let truncated = dir.join("truncated.flac");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let out = voice_emotion(&["classify", &truncated.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("truncated.flac") && stderr.contains("truncated"),
+        "{stderr}"
+    );
+}
