@@ -74,6 +74,16 @@ impl MelFrontEnd {
 
     /// Computes one frame from exactly [`frame_len`](Self::frame_len) samples.
     pub fn frame(&mut self, samples: &[f32]) -> MelFrame {
+        let mut frame = MelFrame {
+            bands_db: Vec::with_capacity(self.params.n_mels),
+            level_db: 0.0,
+        };
+        self.frame_into(samples, &mut frame);
+        frame
+    }
+
+    /// Like [`frame`](Self::frame), reusing `frame`'s storage (the streaming path allocates nothing).
+    pub fn frame_into(&mut self, samples: &[f32], frame: &mut MelFrame) {
         assert_eq!(samples.len(), self.params.n_fft, "a frame takes n_fft samples");
         for ((b, s), w) in self.buffer.iter_mut().zip(samples).zip(&self.window) {
             *b = s * w;
@@ -87,20 +97,14 @@ impl MelFrontEnd {
             *p = if squared { energy } else { energy.sqrt() };
         }
         let mut total = 0.0f64;
-        let bands_db = self
-            .filters
-            .iter()
-            .map(|f| {
-                let bins = &self.power[f.first_bin..f.first_bin + f.weights.len()];
-                let mel: f32 = bins.iter().zip(&f.weights).map(|(p, w)| p * w).sum();
-                total += f64::from(mel);
-                self.to_db(f64::from(mel))
-            })
-            .collect();
-        MelFrame {
-            bands_db,
-            level_db: self.to_db(total),
+        frame.bands_db.clear();
+        for f in &self.filters {
+            let bins = &self.power[f.first_bin..f.first_bin + f.weights.len()];
+            let mel: f32 = bins.iter().zip(&f.weights).map(|(p, w)| p * w).sum();
+            total += f64::from(mel);
+            frame.bands_db.push(self.to_db(f64::from(mel)));
         }
+        frame.level_db = self.to_db(total);
     }
 
     /// Frames of a whole 16 kHz clip, as librosa would return them (time-major here).

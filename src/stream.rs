@@ -90,11 +90,17 @@ impl WindowScorer {
         let window = self.model.metadata().window;
         let mut start = 0;
         while self.samples.len() - start >= n {
-            let frame = self.frontend.frame(&self.samples[start..start + n]);
+            // Once the window is full, the oldest frame's storage takes the newest frame.
+            let mut frame = if self.frames.len() == window.frames {
+                self.frames.pop_front().expect("a full window")
+            } else {
+                MelFrame {
+                    bands_db: Vec::with_capacity(self.frontend.n_mels()),
+                    level_db: 0.0,
+                }
+            };
+            self.frontend.frame_into(&self.samples[start..start + n], &mut frame);
             start += hop;
-            if self.frames.len() == window.frames {
-                self.frames.pop_front();
-            }
             self.frames.push_back(frame);
             self.frames_seen += 1;
             self.unscored += 1;
