@@ -74,12 +74,17 @@ impl MelFrontEnd {
 
     /// Computes one frame from exactly [`frame_len`](Self::frame_len) samples.
     pub fn frame(&mut self, samples: &[f32]) -> MelFrame {
-        let mut frame = MelFrame {
-            bands_db: Vec::with_capacity(self.params.n_mels),
-            level_db: 0.0,
-        };
+        let mut frame = self.empty_frame();
         self.frame_into(samples, &mut frame);
         frame
+    }
+
+    /// Storage for one frame, to fill with [`frame_into`](Self::frame_into).
+    pub fn empty_frame(&self) -> MelFrame {
+        MelFrame {
+            bands_db: Vec::with_capacity(self.params.n_mels),
+            level_db: 0.0,
+        }
     }
 
     /// Like [`frame`](Self::frame), reusing `frame`'s storage (the streaming path allocates nothing).

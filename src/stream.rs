@@ -94,10 +94,7 @@ impl WindowScorer {
             let mut frame = if self.frames.len() == window.frames {
                 self.frames.pop_front().expect("a full window")
             } else {
-                MelFrame {
-                    bands_db: Vec::with_capacity(self.frontend.n_mels()),
-                    level_db: 0.0,
-                }
+                self.frontend.empty_frame()
             };
             self.frontend.frame_into(&self.samples[start..start + n], &mut frame);
             start += hop;
