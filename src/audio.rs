@@ -10,6 +10,43 @@ pub const MIN_RATE: u32 = 8_000;
 /// Highest input sample rate accepted, in Hz.
 pub const MAX_RATE: u32 = 192_000;
 
+/// Cut-off of the DC blocker, in Hz: far below speech and below the lowest mel band's centre.
+pub const DC_CUTOFF_HZ: f32 = 5.0;
+
+/// Removes a constant offset (a one-pole high-pass), so that a recording with a DC offset is
+/// heard as the same recording without one; otherwise the offset's steady level hides speech
+/// from the speech gate.
+#[derive(Debug, Clone)]
+pub struct DcBlocker {
+    pole: f32,
+    last_in: f32,
+    last_out: f32,
+}
+
+impl DcBlocker {
+    pub fn new(sample_rate: u32) -> Self {
+        Self {
+            pole: (-std::f32::consts::TAU * DC_CUTOFF_HZ / sample_rate as f32).exp(),
+            last_in: 0.0,
+            last_out: 0.0,
+        }
+    }
+
+    /// Filters `samples` in place, continuing from the previous call.
+    pub fn process(&mut self, samples: &mut [f32]) {
+        for s in samples {
+            let out = *s - self.last_in + self.pole * self.last_out;
+            self.last_in = *s;
+            self.last_out = out;
+            *s = out;
+        }
+    }
+
+    pub fn reset(&mut self) {
+        (self.last_in, self.last_out) = (0.0, 0.0);
+    }
+}
+
 /// Averages interleaved frames of `channels` samples into one mono channel.
 pub fn downmix(interleaved: &[f32], channels: usize) -> Vec<f32> {
     match channels {
@@ -21,9 +58,17 @@ pub fn downmix(interleaved: &[f32], channels: usize) -> Vec<f32> {
     }
 }
 
-/// Rejects NaN and infinite samples before they poison a window.
-pub fn check_finite(samples: &[f32]) -> Result<()> {
-    match samples.iter().position(|s| !s.is_finite()) {
+/// Largest sample magnitude accepted: 80 dB beyond full scale. Float recordings may exceed 1.0
+/// a little; values this large are garbage, and would overflow the resampler's FFT.
+pub const MAX_SAMPLE_MAGNITUDE: f32 = 1e4;
+
+/// Rejects NaN, infinite and absurdly large samples before they poison a window.
+pub fn check_samples(samples: &[f32]) -> Result<()> {
+    match samples.iter().position(|s| !s.is_finite() || s.abs() > MAX_SAMPLE_MAGNITUDE) {
+        Some(index) if samples[index].is_finite() => Err(Error::SampleOutOfRange {
+            index,
+            value: samples[index],
+        }),
         Some(index) => Err(Error::NonFiniteSample {
             index,
             value: samples[index],
@@ -250,8 +295,29 @@ mod tests {
             StreamResampler::new(400_000, 16_000),
             Err(Error::SampleRate(_))
         ));
-        let err = check_finite(&[0.0, f32::NAN]).unwrap_err();
-        assert!(err.to_string().contains("sample 1"), "{err}");
+        let err = check_samples(&[0.0, f32::NAN]).unwrap_err();
+        assert!(err.to_string().contains("sample 1 is not a finite number"), "{err}");
+        let err = check_samples(&[0.0, 1.5, -3e38]).unwrap_err();
+        assert!(
+            err.to_string().contains("sample 2 is -3e38, far beyond full scale"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn dc_blocker_removes_an_offset_and_keeps_speech_frequencies() {
+        let rate = 16_000;
+        let tone = |n: usize| 0.5 * (std::f32::consts::TAU * 100.0 * n as f32 / rate as f32).sin();
+        let mut samples: Vec<f32> = (0..rate as usize).map(|n| tone(n) + 0.25).collect();
+        let mut blocker = DcBlocker::new(rate);
+        let (head, tail) = samples.split_at_mut(1000);
+        blocker.process(head);
+        blocker.process(tail); // in pieces, as a stream arrives
+        let last = &samples[rate as usize / 2..];
+        let mean = last.iter().sum::<f32>() / last.len() as f32;
+        let peak = last.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(mean.abs() < 1e-3, "offset left: {mean}");
+        assert!((peak - 0.5).abs() < 0.01, "100 Hz peak {peak}");
     }
 
     #[test]

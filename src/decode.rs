@@ -12,7 +12,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
 use crate::audio::downmix;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, guard_panics};
 
 /// Reads an audio stream in mono chunks, so that hours of audio need little memory.
 pub struct AudioReader {
@@ -40,6 +40,13 @@ impl AudioReader {
     }
 
     fn new(source: Box<dyn MediaSource>, hint: Hint) -> Result<Self> {
+        guard_panics(
+            || Self::open_stream(source, hint),
+            |e| Error::Decode(format!("corrupt audio file ({e})")),
+        )
+    }
+
+    fn open_stream(source: Box<dyn MediaSource>, hint: Hint) -> Result<Self> {
         let stream = MediaSourceStream::new(source, Default::default());
         let format = symphonia::default::get_probe()
             .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
@@ -82,6 +89,13 @@ impl AudioReader {
 
     /// The next chunk of mono samples, or `None` at the end of the stream.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>> {
+        guard_panics(
+            || self.decode_next(),
+            |e| Error::Decode(format!("corrupt audio stream ({e})")),
+        )
+    }
+
+    fn decode_next(&mut self) -> Result<Option<Vec<f32>>> {
         loop {
             let packet = match self.format.next_packet() {
                 Ok(Some(packet)) => packet,

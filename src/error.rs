@@ -17,6 +17,9 @@ pub enum Error {
     /// Samples that are not finite numbers (NaN or infinity); nothing was consumed.
     #[error("sample {index} is not a finite number ({value}); the audio is corrupt")]
     NonFiniteSample { index: usize, value: f32 },
+    /// Samples far beyond full scale (see `audio::MAX_SAMPLE_MAGNITUDE`); nothing was consumed.
+    #[error("sample {index} is {value:e}, far beyond full scale (±1); the audio is corrupt")]
+    SampleOutOfRange { index: usize, value: f32 },
     /// Bytes that are not audio this build can decode, or a truncated file.
     #[error("cannot decode audio: {0}")]
     Decode(String),
@@ -27,3 +30,17 @@ pub enum Error {
 
 /// Shorthand used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Runs a third-party parser on untrusted bytes and turns its panic (a bug it has on some
+/// malformed input; fuzzing found such inputs in symphonia and tract) into `to_error(message)`.
+/// Where panics abort (the wasm build), the panic still ends the call with a JS exception.
+pub(crate) fn guard_panics<T>(parse: impl FnOnce() -> Result<T>, to_error: impl FnOnce(String) -> Error) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(to_error(message))
+    })
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, guard_panics};
 use crate::metadata::ModelMetadata;
 
 /// The shipped int8 model and its metadata, embedded so the CLI and the page need no files.
@@ -45,11 +45,17 @@ impl EmotionModel {
         let metadata = ModelMetadata::from_json(metadata_json)?;
         let shape = metadata.input.shape.clone();
         let model_err = |e: TractError| Error::Model(format!("{e:#}"));
-        let typed = tract_onnx::onnx()
-            .model_for_read(&mut &onnx[..])
-            .and_then(|m| m.with_input_fact(0, f32::fact(&shape).into()))
-            .and_then(|m| m.into_optimized())
-            .map_err(|e| Error::Model(format!("cannot load the ONNX graph for input {shape:?}: {e:#}")))?;
+        let cannot_load = |e: String| Error::Model(format!("cannot load the ONNX graph for input {shape:?}: {e}"));
+        let typed = guard_panics(
+            || {
+                tract_onnx::onnx()
+                    .model_for_read(&mut &onnx[..])
+                    .and_then(|m| m.with_input_fact(0, f32::fact(&shape).into()))
+                    .and_then(|m| m.into_optimized())
+                    .map_err(|e| cannot_load(format!("{e:#}")))
+            },
+            |e| cannot_load(format!("the file is malformed ({e})")),
+        )?;
         let expected = [1, metadata.labels.len()];
         let output = typed
             .output_fact(0)

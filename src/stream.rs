@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use crate::audio::{StreamResampler, check_finite};
+use crate::audio::{DcBlocker, StreamResampler, check_samples};
 use crate::error::Result;
 use crate::frontend::{MelFrame, MelFrontEnd};
 use crate::gate::SpeechGate;
@@ -20,12 +20,22 @@ pub struct WindowScore {
     pub probabilities: Option<Vec<f32>>,
 }
 
+/// A sink for resampled audio: appends it to `pending` with any DC offset removed.
+fn without_dc<'a>(pending: &'a mut Vec<f32>, dc: &'a mut DcBlocker) -> impl FnMut(&[f32]) + 'a {
+    move |resampled| {
+        let at = pending.len();
+        pending.extend_from_slice(resampled);
+        dc.process(&mut pending[at..]);
+    }
+}
+
 /// Turns a mono stream into a [`WindowScore`] every `window.hop_frames` frames.
 /// State is bounded: one resampler chunk, one frame of samples and one window of frames.
 pub struct WindowScorer {
     model: EmotionModel,
     gate: SpeechGate,
     resampler: StreamResampler,
+    dc: DcBlocker,
     frontend: MelFrontEnd,
     /// Model-rate samples not yet consumed by a frame.
     samples: Vec<f32>,
@@ -42,6 +52,7 @@ impl WindowScorer {
         Ok(Self {
             gate: SpeechGate::new(meta.speech_gate),
             resampler: StreamResampler::new(input_rate, meta.sample_rate)?,
+            dc: DcBlocker::new(meta.sample_rate),
             frontend: MelFrontEnd::new(&meta.frontend, meta.sample_rate),
             samples: Vec::new(),
             frames: VecDeque::with_capacity(meta.window.frames),
@@ -59,16 +70,15 @@ impl WindowScorer {
     /// Consumes mono samples and appends the windows they complete. Non-finite samples are
     /// rejected before any state changes.
     pub fn push(&mut self, samples: &[f32], scores: &mut Vec<WindowScore>) -> Result<()> {
-        check_finite(samples)?;
-        let pending = &mut self.samples;
-        self.resampler.push(samples, &mut |s| pending.extend_from_slice(s));
+        check_samples(samples)?;
+        self.resampler
+            .push(samples, &mut without_dc(&mut self.samples, &mut self.dc));
         self.consume_frames(scores)
     }
 
     /// Ends the stream: the resampler's tail, then a last window over any unscored frames.
     pub fn flush(&mut self, scores: &mut Vec<WindowScore>) -> Result<()> {
-        let pending = &mut self.samples;
-        self.resampler.flush(&mut |s| pending.extend_from_slice(s));
+        self.resampler.flush(&mut without_dc(&mut self.samples, &mut self.dc));
         self.consume_frames(scores)?;
         if self.unscored > 0 {
             scores.push(self.score()?);
@@ -79,6 +89,7 @@ impl WindowScorer {
     /// Forgets the stream so far.
     pub fn reset(&mut self) {
         self.resampler.reset();
+        self.dc.reset();
         self.samples.clear();
         self.frames.clear();
         self.frames_seen = 0;

@@ -175,6 +175,123 @@ fn odd_rates_and_channel_counts_are_handled() {
     assert_eq!(labels[2], "angry", "6 channels");
 }
 
+fn write_float_wav(path: &Path, samples: &[f32], rate: u32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    samples.iter().for_each(|s| w.write_sample(*s).unwrap());
+    w.finalize().unwrap();
+}
+
+/// What recordings really look like, beyond clean 16-bit speech: a DC offset, hard clipping, float
+/// samples beyond full scale. Each still gives the clip's answer. (12 dB of overdrive, on a clip
+/// that already peaks near full scale; at 18 dB the model hears fear: its features are absolute
+/// levels, and training varied the gain by 10 dB only.)
+#[test]
+fn offset_clipped_and_overdriven_speech_is_still_recognized() {
+    let dir = temp_dir("unusual");
+    let (speech, rate) = common::read_clip(common::ANGRY_CLIP);
+    let offset = dir.join("dc-offset.wav");
+    write_wav(&offset, &speech.iter().map(|s| s + 0.25).collect::<Vec<_>>(), rate, 1);
+    let clipped = dir.join("clipped.wav");
+    let overdriven: Vec<f32> = speech.iter().map(|s| s * 4.0).collect();
+    let clipped_fraction = overdriven.iter().filter(|s| s.abs() >= 1.0).count() as f64 / speech.len() as f64;
+    println!("{:.1} % of the samples clipped", 100.0 * clipped_fraction);
+    assert!(clipped_fraction > 0.01);
+    write_wav(&clipped, &overdriven, rate, 1);
+    let loud = dir.join("beyond-full-scale.wav");
+    write_float_wav(&loud, &overdriven, rate);
+    let files = [&offset, &clipped, &loud].map(|p| p.display().to_string());
+    let mut args = vec!["classify", "--format", "jsonl"];
+    args.extend(files.iter().map(String::as_str));
+    let out = voice_emotion(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for (file, line) in files.iter().zip(text(&out.stdout).lines()) {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        println!("{file}: {} {:.2}", line["label"], line["confidence"].as_f64().unwrap());
+        assert_eq!(line["label"], "angry", "{file}");
+    }
+}
+
+#[test]
+fn nan_samples_are_named_and_the_batch_goes_on() {
+    let dir = temp_dir("nan");
+    let (mut speech, rate) = common::read_clip(common::ANGRY_CLIP);
+    speech[20_000] = f32::NAN;
+    let nan = dir.join("nan.wav");
+    write_float_wav(&nan, &speech, rate);
+    let out = voice_emotion(&[
+        "classify",
+        "--format",
+        "jsonl",
+        &nan.display().to_string(),
+        &angry_path(),
+    ]);
+    let stderr = text(&out.stderr);
+    println!("{stderr}");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("nan.wav") && stderr.contains("not a finite number"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).contains("angry"), "the good file is still reported");
+}
+
+/// Every way a model can be wrong gives exit status 2 and one line saying what is wrong.
+#[test]
+fn bad_models_are_refused_with_the_reason() {
+    let dir = temp_dir("bad-models");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models");
+    let metadata: serde_json::Value = serde_json::from_slice(voice_emotion::model::DEFAULT_METADATA).unwrap();
+    let write = |name: &str, onnx: &[u8], meta: &serde_json::Value| {
+        let path = dir.join(format!("{name}.onnx"));
+        std::fs::write(&path, onnx).unwrap();
+        std::fs::write(path.with_extension("json"), serde_json::to_vec(meta).unwrap()).unwrap();
+        path
+    };
+    let shipped = voice_emotion::model::DEFAULT_ONNX;
+    let mut seven_labels = metadata.clone();
+    seven_labels["labels"].as_array_mut().unwrap().pop();
+    let mut no_window = metadata.clone();
+    no_window.as_object_mut().unwrap().remove("window");
+    let cases = [
+        (
+            write(
+                "wrong-input",
+                &std::fs::read(fixtures.join("wrong-input.onnx")).unwrap(),
+                &metadata,
+            ),
+            "cannot load the ONNX graph for input [1, 1, 64, 300]",
+        ),
+        (write("seven-labels", shipped, &seven_labels), "7 labels"),
+        (write("no-window", shipped, &no_window), "missing field `window`"),
+        (
+            write("truncated", &shipped[..shipped.len() - 999], &metadata),
+            "cannot load the ONNX graph",
+        ),
+    ];
+    for (model, reason) in &cases {
+        let out = voice_emotion(&["--model", &model.display().to_string(), "classify", &angry_path()]);
+        let stderr = text(&out.stderr);
+        println!("{}: {}", model.file_name().unwrap().to_string_lossy(), stderr.trim());
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.starts_with("voice-emotion: model") && stderr.contains(reason),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+
+    // The tiny fixture fits the contract, so it loads and answers (with its meaningless weights).
+    let tiny = write("tiny", &std::fs::read(fixtures.join("tiny.onnx")).unwrap(), &metadata);
+    let out = voice_emotion(&["--model", &tiny.display().to_string(), "classify", &angry_path()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 #[test]
 fn eval_reports_accuracy_recall_and_confusion() {
     let dir = temp_dir("eval");
@@ -276,4 +393,88 @@ fn a_truncated_flac_is_named_as_truncated() {
         stderr.contains("truncated.flac") && stderr.contains("truncated"),
         "{stderr}"
     );
+}
+
+/// The peak resident memory (VmHWM) of a running process, in bytes, while it runs.
+fn run_measuring_peak_memory(command: &mut Command) -> (Output, u64) {
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0;
+    while child.try_wait().unwrap().is_none() {
+        let hwm = std::fs::read_to_string(&status).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+        });
+        peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (child.wait_with_output().unwrap(), peak_kb * 1024)
+}
+
+/// A 12-hour telephone-rate recording (8 kHz WAV, 691 MB) with the angry clip at its start, middle
+/// and end and silence between: streamed (memory stays far below the file's size), progress on
+/// stderr, and the right answer.
+#[test]
+fn a_twelve_hour_recording_streams_in_bounded_memory() {
+    const RATE: u32 = 8_000;
+    const HOURS: u32 = 12;
+    let dir = temp_dir("twelve-hours");
+    let path = dir.join("call.wav");
+    let (speech, rate) = common::read_clip(common::ANGRY_CLIP);
+    let speech: Vec<i16> = voice_emotion::audio::resample(&speech, rate, RATE)
+        .unwrap()
+        .iter()
+        .map(|s| (s.clamp(-1.0, 1.0) * 32767.0) as i16)
+        .collect();
+    let total = (HOURS * 3600 * RATE) as usize;
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wav = hound::WavWriter::new(std::io::BufWriter::new(std::fs::File::create(&path).unwrap()), spec).unwrap();
+    let mut writer = wav.get_i16_writer(total as u32);
+    let starts = [0, total / 2, total - speech.len()];
+    let mut at = 0;
+    for start in starts {
+        (at..start).for_each(|_| writer.write_sample(0));
+        speech.iter().for_each(|s| writer.write_sample(*s));
+        at = start + speech.len();
+    }
+    writer.flush().unwrap();
+    wav.finalize().unwrap();
+    let file_bytes = std::fs::metadata(&path).unwrap().len();
+
+    let started = std::time::Instant::now();
+    let (out, peak) = run_measuring_peak_memory(
+        Command::new(env!("CARGO_BIN_EXE_voice-emotion"))
+            .args(["classify", "--progress", "--format", "jsonl"])
+            .arg(&path),
+    );
+    std::fs::remove_file(&path).unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    println!(
+        "{HOURS} h at {RATE} Hz ({file_bytes} bytes) in {:.1} s, peak resident memory {} MB; last progress line: {:?}",
+        started.elapsed().as_secs_f64(),
+        peak / 1_000_000,
+        stderr.lines().last()
+    );
+    assert!(out.status.success(), "{stderr}");
+    let line: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(line["label"], "angry");
+    let speech_seconds = line["speech_seconds"].as_f64().unwrap();
+    assert!((3.0..15.0).contains(&speech_seconds), "{speech_seconds} s of speech");
+    // One progress line per ten minutes of audio.
+    assert_eq!(stderr.lines().count(), (HOURS * 6) as usize, "{stderr}");
+    assert!(
+        stderr.lines().last().unwrap().ends_with(": 720 min analysed"),
+        "{stderr}"
+    );
+    assert!(peak > 0 && peak < 200_000_000, "peak resident memory {peak} bytes");
 }

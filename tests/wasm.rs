@@ -4,8 +4,8 @@
 
 use js_sys::{Array, Function, Uint8Array};
 use serde_json::Value;
-use voice_emotion::wasm::{JsAnalyzer as Analyzer, JsRecognizer as Recognizer, Microphone};
-use voice_emotion::{EmotionModel, model};
+use voice_emotion::wasm::{JsAnalyzer as Analyzer, JsModel as Model, JsRecognizer as Recognizer, Microphone};
+use voice_emotion::{EmotionModel, MelFrontEnd, model};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -21,15 +21,19 @@ const DECODE_RATE: u32 = 44_100;
 
 /// The clip decoded by the browser's decodeAudioData, as mono samples at `DECODE_RATE`.
 async fn decoded_clip() -> Vec<f32> {
+    decoded_clip_at(DECODE_RATE).await
+}
+
+async fn decoded_clip_at(rate: u32) -> Vec<f32> {
     let context =
-        OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, DECODE_RATE as f32).unwrap();
+        OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, rate as f32).unwrap();
     let bytes = Uint8Array::from(ANGRY_FLAC).buffer();
     let buffer: AudioBuffer = JsFuture::from(context.decode_audio_data(&bytes).unwrap())
         .await
         .unwrap()
         .unchecked_into();
     assert_eq!(buffer.number_of_channels(), 1);
-    assert_eq!(buffer.sample_rate(), DECODE_RATE as f32);
+    assert_eq!(buffer.sample_rate(), rate as f32);
     buffer.get_channel_data(0).unwrap()
 }
 
@@ -119,6 +123,33 @@ async fn push_in_worklet_sized_chunks_predicts_every_hop() {
         .find(|p| !p.is_undefined())
         .unwrap();
     assert_eq!(json(first)["time"], predictions[0]["time"]);
+}
+
+/// `Model`'s two stages give exactly what the Rust core computes for the first window.
+#[wasm_bindgen_test]
+async fn model_stages_match_the_rust_core() {
+    let samples = decoded_clip_at(16_000).await;
+    let mut model = Model::new().unwrap();
+    assert_eq!(
+        (model.sample_rate(), model.mel_bands(), model.window_frames()),
+        (16_000, 64, 300)
+    );
+    let mel = model.mel_spectrogram(&samples).unwrap();
+    let logits = model.logits(&mel[..300 * 64]).unwrap();
+
+    let native = EmotionModel::shipped().unwrap();
+    let meta = native.metadata();
+    let frames = MelFrontEnd::new(&meta.frontend, meta.sample_rate).frames(&samples);
+    assert_eq!(mel.len(), frames.len() * 64);
+    assert!(frames.iter().flat_map(|f| &f.bands_db).eq(mel.iter()));
+    let mut input = vec![0.0; 64 * 300];
+    native.fill_input(frames.iter().take(300).map(|f| &f.bands_db[..]), &mut input);
+    assert_eq!(logits, native.logits(&input).unwrap());
+
+    let message = error_message(model.logits(&mel[..100]).unwrap_err());
+    assert_eq!(message, "100 values are not whole frames of 64 bands");
+    let message = error_message(model.mel_spectrogram(&[f32::INFINITY]).unwrap_err());
+    assert!(message.contains("not a finite number"), "{message}");
 }
 
 #[wasm_bindgen_test]

@@ -7,32 +7,45 @@ export const MAX_FILE_BYTES = 1024 ** 3;
 /** For formats whose header we do not read (MP3, Ogg, M4A...): the most common recording rate. */
 const FALLBACK_RATE = 48000;
 
-/** Decodes `bytes` (an ArrayBuffer, detached afterwards) into an AudioBuffer. */
-export async function decodeAudio(bytes) {
-  const rate = headerSampleRate(bytes) ?? FALLBACK_RATE;
-  // An OfflineAudioContext decodes without touching the audio device.
-  const context = new OfflineAudioContext(1, 1, rate);
-  return context.decodeAudioData(bytes);
-}
-
-/** The sample rate a WAV or FLAC header states, or null. */
-export function headerSampleRate(bytes) {
+/**
+ * What a WAV or FLAC header states: `{ rate, seconds }` (`seconds` null when the header leaves the
+ * length open, as streamed recordings do), or null for other formats.
+ */
+export function readHeader(bytes) {
   const view = new DataView(bytes);
   const tag = (offset) =>
     offset + 4 <= view.byteLength ? String.fromCharCode(...new Uint8Array(bytes, offset, 4)) : "";
   if (tag(0) === "RIFF" && tag(8) === "WAVE") {
-    // Walk the chunks to "fmt ": its sample rate is a little-endian u32 at offset 4.
-    let at = 12;
-    while (at + 16 <= view.byteLength) {
-      if (tag(at) === "fmt ") return view.getUint32(at + 12, true) || null;
+    // Walk the chunks: "fmt " holds the rate (u32 at +12) and frame size (u16 at +20); "data" its size.
+    let rate = null, frameBytes = null, at = 12;
+    while (at + 8 <= view.byteLength) {
       const size = view.getUint32(at + 4, true);
+      if (tag(at) === "fmt " && at + 22 <= view.byteLength) {
+        rate = view.getUint32(at + 12, true) || null;
+        frameBytes = view.getUint16(at + 20, true) || null;
+      } else if (tag(at) === "data") {
+        const open = size === 0xffffffff || (size === 0 && view.byteLength > at + 8) || !rate || !frameBytes;
+        return rate && { rate, seconds: open ? null : size / frameBytes / rate };
+      }
       at += 8 + size + (size & 1); // chunks are padded to an even size
     }
-  } else if (tag(0) === "fLaC" && view.byteLength >= 21) {
-    // STREAMINFO follows the 4-byte block header; the rate is 20 bits starting at its byte 10.
-    return ((view.getUint8(18) << 12) | (view.getUint8(19) << 4) | (view.getUint8(20) >> 4)) || null;
+    return rate && { rate, seconds: null };
+  }
+  if (tag(0) === "fLaC" && view.byteLength >= 26) {
+    // STREAMINFO follows the 4-byte block header: the rate is 20 bits from its byte 10, the
+    // number of samples 36 bits from the low nibble of its byte 13 (0: not known).
+    const rate = (view.getUint8(18) << 12) | (view.getUint8(19) << 4) | (view.getUint8(20) >> 4);
+    const samples = (view.getUint8(21) & 0x0f) * 2 ** 32 + view.getUint32(22);
+    return rate ? { rate, seconds: samples ? samples / rate : null } : null;
   }
   return null;
+}
+
+/** Decodes `bytes` (an ArrayBuffer, detached afterwards) at `rate` Hz into an AudioBuffer. */
+export async function decodeAudio(bytes, rate = FALLBACK_RATE) {
+  // An OfflineAudioContext decodes without touching the audio device.
+  const context = new OfflineAudioContext(1, 1, rate);
+  return context.decodeAudioData(bytes);
 }
 
 /** The buffer as consecutive mono chunks of at most `frames` frames, channels averaged. */

@@ -1,7 +1,7 @@
 // The file view: drop or pick a recording, decode it, analyse it in pieces with a progress bar,
 // then show the overall result and the timeline, and offer them as CSV and JSON.
 
-import { MAX_FILE_BYTES, decodeAudio, monoChunks } from "./decode.js";
+import { MAX_FILE_BYTES, decodeAudio, monoChunks, readHeader } from "./decode.js";
 import { clock, colourClass, percent, title, verdict } from "./emotions.js";
 
 /** Audio handed to the analyser at a time; small enough that a piece takes a few milliseconds. */
@@ -31,15 +31,25 @@ export function setUpFile(recognizer) {
     const mine = ++run;
     result.hidden = true;
     shown = null;
+    if (file.size === 0) {
+      setState("error", `${file.name} is empty.`);
+      return;
+    }
     if (file.size > MAX_FILE_BYTES) {
       setState("error", tooLong(file));
       return;
     }
     progress.removeAttribute("value"); // indeterminate while decoding
     setState("working", `Decoding ${file.name}…`);
-    let buffer;
+    let buffer, header;
     try {
-      buffer = await decodeAudio(await file.arrayBuffer());
+      const bytes = await file.arrayBuffer();
+      header = readHeader(bytes);
+      if (header?.seconds === 0) {
+        setState("error", `${file.name} holds no audio.`);
+        return;
+      }
+      buffer = await decodeAudio(bytes, header?.rate);
     } catch (error) {
       if (mine === run) setState("error", decodeFailure(file, error));
       return;
@@ -72,7 +82,10 @@ export function setUpFile(recognizer) {
       shown = { name: file.name, analysis };
       render(analysis, labels, recognizer.unsureBelow);
       result.hidden = false;
-      setState("done", `${file.name}: ${clock(analysis.duration)}, speech in ${clock(analysis.speech_seconds)}.`);
+      // A cut-short download decodes without complaint: say that the result covers only part.
+      const cut = header?.seconds && buffer.duration < header.seconds - 0.05;
+      const note = cut ? ` The file is cut short: its header promises ${clock(header.seconds)}; this is the result for the part that is there.` : "";
+      setState("done", `${file.name}: ${clock(analysis.duration)}, speech in ${clock(analysis.speech_seconds)}.${note}`);
     } catch (error) {
       if (mine === run) setState("error", `${file.name} could not be analysed: ${error.message}`);
     } finally {

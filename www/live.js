@@ -76,8 +76,8 @@ export function setUpLive(recognizer) {
   startButton.disabled = false;
 }
 
-/** One row per label: name, bar and percentage. */
-function createBars(list, labels) {
+/** One row per label: name, bar and percentage, in `list`; `set(emotion)` and `clear()` draw them. */
+export function createBars(list, labels) {
   const rows = labels.map((label) => {
     const row = document.createElement("li");
     row.className = `bar ${colourClass(label)}`;

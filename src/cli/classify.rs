@@ -20,6 +20,9 @@ pub struct Args {
     /// Also list the segments of each file, with their emotion.
     #[arg(long)]
     timeline: bool,
+    /// Report progress through long files on stderr even when it is not a terminal.
+    #[arg(long)]
+    progress: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -50,17 +53,17 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
         }
         Format::Jsonl => {}
     }
-    let show_progress = std::io::stderr().is_terminal();
+    let progress = Progress::new(args.progress);
     let mut failed = 0;
     for file in &args.files {
-        let mut next_report = 60.0;
+        let mut next_report = progress.every;
         let result = analyze_file(model, file, |seconds| {
-            if show_progress && seconds >= next_report {
-                eprint!("\r{}: {:.0} min analysed", file.display(), seconds / 60.0);
-                next_report += 60.0;
+            if progress.shown && seconds >= next_report {
+                progress.report(file, seconds);
+                next_report += progress.every;
             }
         });
-        if next_report > 60.0 {
+        if progress.terminal && next_report > progress.every {
             eprintln!();
         }
         let (analysis, overall) = match result {
@@ -125,6 +128,35 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Progress through long files: every minute of audio on a terminal (one line, rewritten), every
+/// ten minutes as separate lines when asked for elsewhere (a log keeps them all).
+struct Progress {
+    shown: bool,
+    terminal: bool,
+    /// Seconds of audio between reports.
+    every: f64,
+}
+
+impl Progress {
+    fn new(asked: bool) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        Self {
+            shown: terminal || asked,
+            terminal,
+            every: if terminal { 60.0 } else { 600.0 },
+        }
+    }
+
+    fn report(&self, file: &Path, seconds: f64) {
+        let line = format!("{}: {:.0} min analysed", file.display(), seconds / 60.0);
+        if self.terminal {
+            eprint!("\r{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
 }
 
 fn write_table(

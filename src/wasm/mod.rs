@@ -7,11 +7,20 @@ mod microphone;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Analyzer, EmotionModel, Error, Recognizer, recognizer::UNSURE_BELOW};
+use crate::{Analyzer, EmotionModel, Error, MelFrontEnd, Recognizer, recognizer::UNSURE_BELOW};
 pub use microphone::Microphone;
 
 fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
+}
+
+/// The shipped model, or the one given as ONNX bytes and metadata JSON text.
+fn load_model(custom: Option<(&[u8], &str)>) -> Result<EmotionModel, JsError> {
+    match custom {
+        None => EmotionModel::shipped(),
+        Some((onnx, json)) => EmotionModel::from_bytes(onnx, json.as_bytes()),
+    }
+    .map_err(js_error)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -38,7 +47,7 @@ impl JsRecognizer {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Result<JsRecognizer, JsError> {
         Ok(Self {
-            model: EmotionModel::shipped().map_err(js_error)?,
+            model: load_model(None)?,
             live: None,
         })
     }
@@ -47,7 +56,7 @@ impl JsRecognizer {
     #[wasm_bindgen(js_name = withModel)]
     pub fn with_model(onnx: &[u8], metadata_json: &str) -> Result<JsRecognizer, JsError> {
         Ok(Self {
-            model: EmotionModel::from_bytes(onnx, metadata_json.as_bytes()).map_err(js_error)?,
+            model: load_model(Some((onnx, metadata_json)))?,
             live: None,
         })
     }
@@ -139,5 +148,82 @@ impl JsAnalyzer {
             .take()
             .ok_or_else(|| JsError::new("this analysis is already finished"))?;
         to_js(&analyzer.finish().map_err(js_error)?)
+    }
+}
+
+/// The model's two stages on their own: log-mel features of a clip at the model's sample rate,
+/// and the logits of one window of them. For custom pipelines and benchmarks.
+#[wasm_bindgen(js_name = Model)]
+pub struct JsModel {
+    model: EmotionModel,
+    frontend: MelFrontEnd,
+    input: Vec<f32>,
+}
+
+#[wasm_bindgen(js_class = Model)]
+impl JsModel {
+    /// The model built into the page.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<JsModel, JsError> {
+        Ok(Self::wrap(load_model(None)?))
+    }
+
+    /// Another model: its ONNX bytes and its metadata JSON text.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(onnx: &[u8], metadata_json: &str) -> Result<JsModel, JsError> {
+        Ok(Self::wrap(load_model(Some((onnx, metadata_json)))?))
+    }
+
+    fn wrap(model: EmotionModel) -> Self {
+        let meta = model.metadata();
+        Self {
+            frontend: MelFrontEnd::new(&meta.frontend, meta.sample_rate),
+            input: vec![0.0; meta.input.shape.iter().product()],
+            model,
+        }
+    }
+
+    /// Sample rate (Hz) that `melSpectrogram` expects.
+    #[wasm_bindgen(getter, js_name = sampleRate)]
+    pub fn sample_rate(&self) -> u32 {
+        self.model.metadata().sample_rate
+    }
+
+    /// Mel bands per frame.
+    #[wasm_bindgen(getter, js_name = melBands)]
+    pub fn mel_bands(&self) -> usize {
+        self.frontend.n_mels()
+    }
+
+    /// Frames in one window of the model's input.
+    #[wasm_bindgen(getter, js_name = windowFrames)]
+    pub fn window_frames(&self) -> usize {
+        self.model.metadata().window.frames
+    }
+
+    /// Log-mel frames in dB of mono samples at `sampleRate`, time-major (`melBands` per frame).
+    #[wasm_bindgen(js_name = melSpectrogram)]
+    pub fn mel_spectrogram(&mut self, samples: &[f32]) -> Result<Vec<f32>, JsError> {
+        crate::audio::check_samples(samples).map_err(js_error)?;
+        Ok(self
+            .frontend
+            .frames(samples)
+            .into_iter()
+            .flat_map(|f| f.bands_db)
+            .collect())
+    }
+
+    /// Raw scores, one per label, for up to `windowFrames` frames from `melSpectrogram`
+    /// (fewer are padded with silence).
+    pub fn logits(&mut self, mel: &[f32]) -> Result<Vec<f32>, JsError> {
+        let n_mels = self.frontend.n_mels();
+        if mel.len() % n_mels != 0 {
+            return Err(JsError::new(&format!(
+                "{} values are not whole frames of {n_mels} bands",
+                mel.len()
+            )));
+        }
+        self.model.fill_input(mel.chunks_exact(n_mels), &mut self.input);
+        self.model.logits(&self.input).map_err(js_error)
     }
 }

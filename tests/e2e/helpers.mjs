@@ -18,7 +18,7 @@ const httpServer = require("http-server");
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const ARTIFACTS = resolve(process.env.VE_ARTIFACTS ?? join(ROOT, "artifacts"));
 mkdirSync(ARTIFACTS, { recursive: true });
-const DATA = resolve(process.env.VE_DATA ?? join(ROOT, "../shared/data"));
+export const DATA = resolve(process.env.VE_DATA ?? join(ROOT, "../shared/data"));
 
 /** A clearly angry RAVDESS utterance (actor 05, strong intensity), as in the native tests. */
 export const ANGRY_CLIP = "ravdess/Actor_05/03-01-05-02-01-01-05.flac";
@@ -34,8 +34,8 @@ const CHROMIUM_FLAGS = [
 ];
 
 /** Serves `root` (default www/) on 127.0.0.1 at a free port; resolves to { url, close }. */
-export async function serve(root = join(ROOT, "www")) {
-  const server = httpServer.createServer({ root, cache: -1, showDir: "false" });
+export async function serve(root = join(ROOT, "www"), headers = {}) {
+  const server = httpServer.createServer({ root, cache: -1, showDir: "false", headers });
   await new Promise((done) => server.listen(0, "127.0.0.1", done));
   const { port } = server.server.address();
   return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
@@ -80,6 +80,24 @@ export async function openPage(context, url) {
   return { page, requests, errors };
 }
 
+/**
+ * The app served from www/ and open in a fresh Chromium (launch `options` as for `launch`):
+ * `{ page, requests, errors, context, close }`.
+ */
+export async function openApp(options) {
+  const server = await serve();
+  const context = await launch(options);
+  const session = await openPage(context, server.url);
+  return {
+    ...session,
+    context,
+    close: async () => {
+      await context.close();
+      server.close();
+    },
+  };
+}
+
 /** URLs that went anywhere but this machine (blob: and data: URLs never leave the page). */
 export function foreignRequests(requests) {
   return requests.filter((url) => {
@@ -88,6 +106,16 @@ export function foreignRequests(requests) {
     return !["127.0.0.1", "localhost", "[::1]"].includes(hostname);
   });
 }
+
+/** How many entries the page holds in every storage it could keep audio or features in. */
+export const storedItems = (page) =>
+  page.evaluate(async () => ({
+    localStorage: localStorage.length,
+    sessionStorage: sessionStorage.length,
+    indexedDB: (await indexedDB.databases()).length,
+    caches: (await caches.keys()).length,
+  }));
+export const NOTHING_STORED = { localStorage: 0, sessionStorage: 0, indexedDB: 0, caches: 0 };
 
 /** Saves a full-page screenshot once the bars' transitions have finished, so they show the numbers. */
 export async function screenshot(page, name) {

@@ -6,17 +6,17 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
+  NOTHING_STORED,
   angryWav,
   argmax,
   cli,
   foreignRequests,
-  launch,
   liveView,
-  openPage,
+  openApp,
   scratch,
   screenshot,
-  serve,
   sleep,
+  storedItems,
   wavSamples,
 } from "./helpers.mjs";
 
@@ -25,20 +25,15 @@ const SILENCE_SECONDS = 4;
 /** Watch for about one and a half passes of the looped file. */
 const WATCH_MS = 13000;
 
-let server, context, session, wav, expected;
+let session, wav, expected;
 
 before(async () => {
   wav = angryWav(scratch(), SILENCE_SECONDS);
   expected = cli(wav);
-  server = await serve();
-  context = await launch({ microphone: "file", audio: wav });
-  session = await openPage(context, server.url);
+  session = await openApp({ microphone: "file", audio: wav });
 });
 
-after(async () => {
-  await context?.close();
-  server?.close();
-});
+after(() => session?.close());
 
 test("live: bars move, speech reads as the CLI's verdict, silence reads as no speech", async () => {
   const { page } = session;
@@ -150,7 +145,8 @@ test("per-hop processing time inside the page", async () => {
   );
 });
 
-test("no request left this machine during the live session", () => {
+test("nothing was stored and no request left this machine during the live session", async () => {
+  assert.deepEqual(await storedItems(session.page), NOTHING_STORED);
   assert.ok(session.requests.length > 0);
   assert.deepEqual(foreignRequests(session.requests), []);
   assert.deepEqual(session.errors, []);

@@ -1,5 +1,5 @@
-// The page's guarantees: its Content-Security-Policy blocks connections to any other origin,
-// a denied or missing microphone gives a clear message, and the wasm is served as wasm.
+// The page's guarantees: its Content-Security-Policy blocks connections to any other origin and
+// any eval, a denied or missing microphone gives a clear message, and the wasm is served as wasm.
 // Prints the size of the wasm, raw and gzipped.
 
 import assert from "node:assert/strict";
@@ -48,6 +48,22 @@ test("the CSP blocks a fetch to another origin, which never sees the request", a
     assert.deepEqual(result.violations, [`connect-src ${otherUrl}`]);
     assert.equal(hits, 0);
     assert.deepEqual(foreignRequests(requests), []);
+
+    // Neither eval nor new Function runs in the page's own scripts (a same-origin script, served
+    // by interception, tries both); the policy allows no inline code at all.
+    const probe = `${server.url}csp-probe.js`;
+    await page.route(probe, (route) =>
+      route.fulfill({
+        contentType: "text/javascript",
+        body: `window.evalProbe = [() => eval("1 + 1"), () => new Function("return 1")()].map((f) => {
+          try { return "ran: " + f(); } catch (error) { return error.name; }
+        });`,
+      }),
+    );
+    await page.addScriptTag({ url: probe });
+    assert.deepEqual(await page.evaluate(() => window.evalProbe), ["EvalError", "EvalError"]);
+    const policy = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
+    assert.doesNotMatch(policy, /'unsafe-inline'|'unsafe-eval'|\*/);
 
     // No inline script or style attribute: the markup the CSP governs has none.
     const html = readFileSync(join(ROOT, "www/index.html"), "utf8");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever is missing; quick when all is present.
-#   setup.sh web   what building and serving the page needs (Rust wasm tools, npm packages)
-#   setup.sh all   that, plus Chromium, sox, espeak-ng and the training venv (for the tests)
+#   setup.sh web      what building and serving the page needs (Rust wasm tools, npm packages)
+#   setup.sh browser  that, plus Chromium, sox and espeak-ng (benchmarks)
+#   setup.sh all      that, plus the training venv (for the tests)
 set -euo pipefail
 what="${1:-all}"
 cd "$(dirname "$0")/../.."
@@ -65,7 +66,7 @@ fi
 }
 
 install_web
-if [ "$what" = all ]; then
-  install_system
-  install_python
-fi
+case "$what" in
+  browser) install_system ;;
+  all) install_system; install_python ;;
+esac
