@@ -61,6 +61,7 @@ impl AudioReader {
             .ok_or_else(|| Error::Decode("no audio track".into()))?;
         let sample_rate = params
             .sample_rate
+            .filter(|rate| *rate > 0)
             .ok_or_else(|| Error::Decode("unknown sample rate".into()))?;
         let channels = params.channels.as_ref().map_or(1, |c| c.count()).max(1);
         let decoder = symphonia::default::get_codecs()

@@ -20,7 +20,8 @@ fn regressions(target: &str, check: fn(&[u8])) {
     assert!(count > 0, "no inputs in {}", dir.display());
 }
 
-/// symphonia's WAV reader overflowed a shift on a channel mask with too few bits set.
+/// symphonia's WAV reader overflowed a shift on a channel mask with too few bits set; a WAV header
+/// with a sample rate of 0 was accepted.
 #[test]
 fn decode_regressions() {
     regressions("decode", harness::decode);
