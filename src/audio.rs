@@ -64,7 +64,10 @@ pub const MAX_SAMPLE_MAGNITUDE: f32 = 1e4;
 
 /// Rejects NaN, infinite and absurdly large samples before they poison a window.
 pub fn check_samples(samples: &[f32]) -> Result<()> {
-    match samples.iter().position(|s| !s.is_finite() || s.abs() > MAX_SAMPLE_MAGNITUDE) {
+    match samples
+        .iter()
+        .position(|s| !s.is_finite() || s.abs() > MAX_SAMPLE_MAGNITUDE)
+    {
         Some(index) if samples[index].is_finite() => Err(Error::SampleOutOfRange {
             index,
             value: samples[index],
