@@ -62,19 +62,20 @@ pub fn downmix(interleaved: &[f32], channels: usize) -> Vec<f32> {
 /// a little; values this large are garbage, and would overflow the resampler's FFT.
 pub const MAX_SAMPLE_MAGNITUDE: f32 = 1e4;
 
-/// Rejects NaN, infinite and absurdly large samples before they poison a window.
-pub fn check_samples(samples: &[f32]) -> Result<()> {
+/// Rejects NaN, infinite and absurdly large samples before they poison a window. Errors count
+/// samples from `first_index` (the stream position of `samples[0]`).
+pub fn check_samples(samples: &[f32], first_index: u64) -> Result<()> {
     match samples
         .iter()
         .position(|s| !s.is_finite() || s.abs() > MAX_SAMPLE_MAGNITUDE)
     {
-        Some(index) if samples[index].is_finite() => Err(Error::SampleOutOfRange {
-            index,
-            value: samples[index],
+        Some(i) if samples[i].is_finite() => Err(Error::SampleOutOfRange {
+            index: first_index + i as u64,
+            value: samples[i],
         }),
-        Some(index) => Err(Error::NonFiniteSample {
-            index,
-            value: samples[index],
+        Some(i) => Err(Error::NonFiniteSample {
+            index: first_index + i as u64,
+            value: samples[i],
         }),
         None => Ok(()),
     }
@@ -149,6 +150,11 @@ impl StreamResampler {
             ratio: f64::from(output_rate) / f64::from(input_rate),
             input_total: 0,
         })
+    }
+
+    /// Input samples pushed since the stream started.
+    pub fn input_samples(&self) -> u64 {
+        self.input_total
     }
 
     /// Resamples what `input` completes and hands the output to `sink`.
@@ -298,11 +304,11 @@ mod tests {
             StreamResampler::new(400_000, 16_000),
             Err(Error::SampleRate(_))
         ));
-        let err = check_samples(&[0.0, f32::NAN]).unwrap_err();
+        let err = check_samples(&[0.0, f32::NAN], 0).unwrap_err();
         assert!(err.to_string().contains("sample 1 is not a finite number"), "{err}");
-        let err = check_samples(&[0.0, 1.5, -3e38]).unwrap_err();
+        let err = check_samples(&[0.0, 1.5, -3e38], 1000).unwrap_err();
         assert!(
-            err.to_string().contains("sample 2 is -3e38, far beyond full scale"),
+            err.to_string().contains("sample 1002 is -3e38, far beyond full scale"),
             "{err}"
         );
     }

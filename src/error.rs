@@ -14,12 +14,13 @@ pub enum Error {
     /// A sample rate outside what the resampler supports.
     #[error("unsupported sample rate {0} Hz (supported: {min} to {max} Hz)", min = crate::audio::MIN_RATE, max = crate::audio::MAX_RATE)]
     SampleRate(u32),
-    /// Samples that are not finite numbers (NaN or infinity); nothing was consumed.
+    /// Samples that are not finite numbers (NaN or infinity); nothing was consumed. `index`
+    /// counts from the start of the stream.
     #[error("sample {index} is not a finite number ({value}); the audio is corrupt")]
-    NonFiniteSample { index: usize, value: f32 },
+    NonFiniteSample { index: u64, value: f32 },
     /// Samples far beyond full scale (see `audio::MAX_SAMPLE_MAGNITUDE`); nothing was consumed.
     #[error("sample {index} is {value:e}, far beyond full scale (±1); the audio is corrupt")]
-    SampleOutOfRange { index: usize, value: f32 },
+    SampleOutOfRange { index: u64, value: f32 },
     /// Bytes that are not audio this build can decode, or a truncated file.
     #[error("cannot decode audio: {0}")]
     Decode(String),

@@ -70,7 +70,7 @@ impl WindowScorer {
     /// Consumes mono samples and appends the windows they complete. Non-finite samples are
     /// rejected before any state changes.
     pub fn push(&mut self, samples: &[f32], scores: &mut Vec<WindowScore>) -> Result<()> {
-        check_samples(samples)?;
+        check_samples(samples, self.resampler.input_samples())?;
         self.resampler
             .push(samples, &mut without_dc(&mut self.samples, &mut self.dc));
         self.consume_frames(scores)

@@ -49,6 +49,10 @@ def write_card(path: Path, cv: dict, common: dict) -> None:
     recall = "\n".join(f"| {lab} | {cv['float']['pooled']['recall'][lab]:.3f} | {cv['int8']['pooled']['recall'][lab]:.3f} |"
                        for lab in LABELS)
     experiments = EXPERIMENTS.read_text() if EXPERIMENTS.exists() else ""
+    wn = rec.get("window_norm", "")
+    window_norm = (f"The graph's first operation (float, before any quantization) normalizes each band over the "
+                   f"window's real frames (padding excluded): minus its mean"
+                   f"{' and divided by its std' if wn == 'mean-std' else ''}.\n" if wn else "")
     smoke = "\n**SMOKE RUN: tiny subset, 1 epoch; these figures mean nothing.**\n" if common["smoke"] else ""
     path.write_text(f"""# Speech emotion model card
 {smoke}
@@ -58,7 +62,7 @@ benchmarks. Each has a metadata JSON beside it (format in `METADATA.md`). Both w
 
 ## What it does
 Input: one window of 300 log-mel frames (64 bands, 10 ms hop, 3 s), normalized per band.
-Output: 8 logits in the order {", ".join(LABELS)}. The runtime applies softmax, scores a window
+{window_norm}Output: 8 logits in the order {", ".join(LABELS)}. The runtime applies softmax, scores a window
 every 50 frames (0.5 s) when the speech gate detects speech, and smooths over time.
 
 | | int8 (shipped) | float |
@@ -114,7 +118,7 @@ cross-entropy: {rec['class_balance']}; random 300-frame crops (short clips at a 
 speed perturbation {rec['speeds']}; gain ±{rec['gain_db']} dB; white/pink noise at {rec['snr_db'][0]:.0f}-{rec['snr_db'][1]:.0f} dB SNR on
 {100 * rec['noise_prob']:.0f}% of windows; SpecAugment {rec['freq_masks']}×{rec['freq_mask_width']} bands and
 {rec['time_masks']}×{rec['time_mask_width']} frames; mixup α {rec['mixup_alpha']}; conv channels {rec['channels']},
-dropout {rec['dropout']}; seed {rec['seed']}. Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
+dropout {rec['dropout']}; in-graph window normalization: {wn or "none"}; seed {rec['seed']}. Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
 activations, Conv and Gemm, calibrated on {rec['calibration_windows']} real training windows.
 
 {experiments}

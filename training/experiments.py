@@ -32,14 +32,19 @@ VARIANTS = {
     "wider": {"channels": (24, 48, 96, 128)},
     "time-pool": {"head": "time"},
     "time-pool-epochs-60": {"head": "time", "epochs": 60},
+    "v2": {"window_norm": ""},
+    "window-mean": {"window_norm": "mean"},
+    "window-mean-std": {"window_norm": "mean-std"},
 }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("variants", nargs="+", choices=sorted(VARIANTS))
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (1 to run two variants side by side)")
+    ap.add_argument("--folds", type=int, nargs="+", help="only these folds (1-based), e.g. to finish a stopped run")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     data = REPO.parent / "shared" / "data"
     work = REPO / "training" / "work"
     for name in args.variants:
@@ -47,8 +52,12 @@ def main() -> None:
         t0 = time.time()
         clips = select(load_manifest(data), recipe.actors, recipe.tess_limit)
         mel_sets = [clip_features(clips, data, work, s) for s in recipe.speeds]
-        cv = cross_validate(clips, mel_sets, recipe, work / "exp" / name, log=lambda m: print(m, flush=True))
+        cv = cross_validate(clips, mel_sets, recipe, work / "exp" / name, log=lambda m: print(m, flush=True),
+                            only_folds=args.folds)
         row = {"variant": name, "overrides": VARIANTS[name], "seconds": round(time.time() - t0),
+               "threads": args.threads, "folds": args.folds or "all",
+               "per_fold_int8_ua": [x["ua"] for x in cv["int8"]["folds"]],
+               "per_fold_float_ua": [x["ua"] for x in cv["float"]["folds"]],
                **{f"{k}_{m}": cv[k][m] for k in cv for m in ("ua_mean", "ua_std", "accuracy_mean")}}
         with open(work / "experiments.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")

@@ -1,8 +1,37 @@
 """The small CNN: 4 conv blocks on the [1, n_mels, frames] log-mel window, global average pooling, logits."""
+import numpy as np
 import torch
 from torch import nn
 
-from .config import INPUT_SHAPE, LABELS
+from .config import INPUT_SHAPE, LABELS, LOG_FLOOR_DB
+
+
+class WindowNorm(nn.Module):
+    """Per-window normalization as the graph's first operation (float, before any QuantizeLinear), so the
+    runtime feeds the same globally normalized window as before. mode "mean": every band minus its mean
+    over the window's real frames (cepstral-mean-style speaker/channel normalization); "mean-std": also
+    divided by that band's std over the real frames. Padding (METADATA.md: right-padding with the log
+    floor, i.e. (floor - mean[band]) / std[band] after normalization) is excluded from the statistics
+    and left unchanged; an element counts as real when it is above the floor value of its band."""
+
+    def __init__(self, mode: str, mean: np.ndarray, std: np.ndarray):
+        super().__init__()
+        assert mode in ("mean", "mean-std"), mode
+        self.scale = mode == "mean-std"
+        pad = (LOG_FLOOR_DB - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
+        # a real value is at least a hundredth of a dB above the floor; the threshold sits halfway
+        self.register_buffer("threshold", torch.tensor(pad + 0.005 / np.asarray(std, np.float32),
+                                                       dtype=torch.float32)[None, None, :, None])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mask = (x > self.threshold).to(x.dtype)
+        count = mask.sum(dim=3, keepdim=True).clamp(min=1.0)
+        mu = (x * mask).sum(dim=3, keepdim=True) / count
+        centred = (x - mu) * mask
+        if self.scale:
+            sd = torch.sqrt((centred * centred).sum(dim=3, keepdim=True) / count + 1e-2)
+            centred = centred / sd
+        return centred + x * (1.0 - mask)
 
 
 class EmotionCNN(nn.Module):
@@ -10,8 +39,11 @@ class EmotionCNN(nn.Module):
     Head "global": average over frequency and time. Head "time": mean and max over time only, so the
     classifier still sees where in frequency the energy is."""
 
-    def __init__(self, channels: tuple, dropout: float, head: str = "global"):
+    def __init__(self, channels: tuple, dropout: float, head: str = "global", window_norm: str = "",
+                 mean: np.ndarray = None, std: np.ndarray = None):
         super().__init__()
+        # window_norm "" (off, the v2 graph), "mean" or "mean-std" (WindowNorm; needs the band stats)
+        self.window_norm = WindowNorm(window_norm, mean, std) if window_norm else None
         layers, c = [], 1
         for i, out in enumerate(channels):
             layers += [nn.Conv2d(c, out, 3, stride=(1, 2) if i == 0 else 1, padding=1, bias=False),
@@ -26,6 +58,8 @@ class EmotionCNN(nn.Module):
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, len(LABELS)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.window_norm is not None:
+            x = self.window_norm(x)
         x = self.features(x)
         if self.pool_time:
             x = torch.cat([x.mean(dim=3), x.amax(dim=3)], dim=1).flatten(1)

@@ -43,14 +43,17 @@ def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: P
     return mean, std, model
 
 
-def cross_validate(clips: list, mel_sets: list, recipe, work: Path, log) -> dict:
+def cross_validate(clips: list, mel_sets: list, recipe, work: Path, log, only_folds=None) -> dict:
     """k-fold by actor: per fold and model kind, UA and accuracy on the held-out actors, plus the pooled
-    out-of-fold predictions of every RAVDESS clip."""
+    out-of-fold predictions of every RAVDESS clip. only_folds (1-based fold numbers) runs a subset, for
+    experiments split across processes; the pipeline always runs them all."""
     work.mkdir(parents=True, exist_ok=True)
     base = mel_sets[recipe.speeds.index(1.0)]
     folds = actor_folds(clips, recipe.folds)
     result = {k: {"folds": [], "y_true": [], "y_pred": []} for k in KINDS}
     for f, val_actors in enumerate(folds):
+        if only_folds and f + 1 not in only_folds:
+            continue
         t0 = time.time()
         log(f"fold {f + 1}/{len(folds)}: validation actors {val_actors}")
         train, val = split(clips, val_actors)
@@ -79,9 +82,9 @@ def cross_validate(clips: list, mel_sets: list, recipe, work: Path, log) -> dict
     return result
 
 
-def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print) -> dict:
+def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print, threads: int = 2) -> dict:
     t0 = time.time()
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
     clips = select(load_manifest(data_dir), recipe.actors, recipe.tess_limit)
     mel_sets = [clip_features(clips, data_dir, REPO / "training" / "work", s) for s in recipe.speeds]
@@ -126,13 +129,15 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=REPO / "models")
     ap.add_argument("--smoke", action="store_true", help="tiny subset and 1 epoch: checks the plumbing")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="torch threads; 1 is much faster when other jobs load the cores (no spin-waiting)")
     args = ap.parse_args()
     out = args.out.resolve()
     shipped = out == (REPO / "models").resolve()
     fixtures = REPO / "tests" / "fixtures" / "parity" if shipped else out / "parity"
     work = REPO / "training" / "work" / ("smoke" if args.smoke else "cv")
     run(args.data.resolve(), out, SMOKE if args.smoke else RECIPE, work, fixtures,
-        log=lambda m: print(m, flush=True))
+        log=lambda m: print(m, flush=True), threads=args.threads)
 
 
 if __name__ == "__main__":

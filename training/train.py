@@ -39,7 +39,8 @@ def train_model(clips: list, mel_sets: list, mean: np.ndarray, std: np.ndarray, 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = EmotionCNN(recipe.channels, recipe.dropout, recipe.head).to(memory_format=torch.channels_last)
+    model = EmotionCNN(recipe.channels, recipe.dropout, recipe.head, recipe.window_norm, mean, std)
+    model = model.to(memory_format=torch.channels_last)
     weights = class_weights(clips, recipe)
     labels = torch.tensor([c.label for c in clips])
     mean_t, std_t = torch.tensor(mean)[None, :, None], torch.tensor(std)[None, :, None]

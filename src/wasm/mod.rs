@@ -204,7 +204,7 @@ impl JsModel {
     /// Log-mel frames in dB of mono samples at `sampleRate`, time-major (`melBands` per frame).
     #[wasm_bindgen(js_name = melSpectrogram)]
     pub fn mel_spectrogram(&mut self, samples: &[f32]) -> Result<Vec<f32>, JsError> {
-        crate::audio::check_samples(samples).map_err(js_error)?;
+        crate::audio::check_samples(samples, 0).map_err(js_error)?;
         Ok(self
             .frontend
             .frames(samples)

@@ -27,3 +27,30 @@ def test_export_and_quantize(tmp_path):
 
 def test_multiply_adds_budget():
     assert multiply_adds(EmotionCNN(RECIPE.channels, RECIPE.dropout, RECIPE.head)) <= 50_000_000
+
+
+def test_window_norm_graph(tmp_path):
+    """In-graph per-window normalization: real frames of each band get mean 0, floor padding is left as is,
+    and the exported float and int8 graphs agree with torch."""
+    import torch
+
+    from training.config import LOG_FLOOR_DB
+    from training.features import normalize, window_at
+
+    rng = np.random.default_rng(0)
+    mean, std = rng.uniform(-70, -40, 64).astype(np.float32), rng.uniform(10, 20, 64).astype(np.float32)
+    mel = np.maximum(rng.normal(-55, 12, (64, 180)), LOG_FLOOR_DB + 5).astype(np.float32)
+    window = normalize(window_at(mel, 0)[None], mean, std)[0]
+    for mode in ("mean", "mean-std"):
+        model = EmotionCNN(RECIPE.channels, RECIPE.dropout, RECIPE.head, mode, mean, std).eval()
+        x = torch.from_numpy(window)[None, None]
+        y = model.window_norm(x)[0, 0].numpy()
+        np.testing.assert_array_equal(y[:, 180:], window[:, 180:])
+        np.testing.assert_allclose(y[:, :180].mean(axis=1), 0, atol=1e-4)
+        float_path, int8_path = tmp_path / f"{mode}.onnx", tmp_path / f"{mode}-int8.onnx"
+        export_float(model, float_path)
+        quantize(float_path, int8_path, np.stack([window] * 8))
+        expected = model(x)[0].detach().numpy()
+        for path, tol in ((float_path, 1e-4), (int8_path, 0.1)):
+            out = session(path, optimize=False).run(None, {"input": window.reshape(INPUT_SHAPE)})[0][0]
+            np.testing.assert_allclose(out, expected, atol=tol)
