@@ -25,7 +25,7 @@ build() {
     # A copy of the crate whose wasm tract-onnx dependency line is replaced.
     crate="$out/crate-$name"
     rm -rf "$crate" && mkdir -p "$crate"
-    cp -r src models Cargo.toml Cargo.lock .cargo "$crate/"
+    cp -r src models tests Cargo.toml Cargo.lock .cargo "$crate/"
     sed -i "/cfg(target_arch = \"wasm32\")'.dependencies/{n;s|^tract-onnx = .*|$tract|}" "$crate/Cargo.toml"
   fi
   echo "== variant $name"
