@@ -112,13 +112,18 @@ impl MelFrontEnd {
         frame.level_db = self.to_db(total);
     }
 
+    /// Frames that [`frames`](Self::frames) gives for a clip of `samples` samples (no centring).
+    pub fn frame_count(&self, samples: usize) -> usize {
+        match samples.checked_sub(self.frame_len()) {
+            Some(extra) => extra / self.hop_len() + 1,
+            None => 0,
+        }
+    }
+
     /// Frames of a whole 16 kHz clip, as librosa would return them (time-major here).
     pub fn frames(&mut self, samples: &[f32]) -> Vec<MelFrame> {
         let (n, hop) = (self.frame_len(), self.hop_len());
-        if samples.len() < n {
-            return Vec::new();
-        }
-        (0..=(samples.len() - n) / hop)
+        (0..self.frame_count(samples.len()))
             .map(|t| self.frame(&samples[t * hop..t * hop + n]))
             .collect()
     }
@@ -225,6 +230,15 @@ mod tests {
         // librosa.hz_to_mel(1000) == 15, librosa.hz_to_mel(4000) == 35.16376...
         assert!((hz_to_mel(1000.0, MelScale::Slaney) - 15.0).abs() < 1e-9);
         assert!((hz_to_mel(4000.0, MelScale::Slaney) - 35.163760).abs() < 1e-5);
+    }
+
+    #[test]
+    fn frame_count_is_librosas_without_centring() {
+        // librosa.util.frame: 1 + (len - n_fft) // hop, none for a clip shorter than n_fft (512)
+        let fe = front_end();
+        for (samples, frames) in [(0, 0), (511, 0), (512, 1), (671, 1), (672, 2), (16_000, 97)] {
+            assert_eq!(fe.frame_count(samples), frames, "{samples} samples");
+        }
     }
 
     #[test]

@@ -189,8 +189,34 @@ fn write_float_wav(path: &Path, samples: &[f32], rate: u32) {
 
 /// What recordings really look like, beyond clean 16-bit speech: a DC offset, hard clipping, float
 /// samples beyond full scale. Each still gives the clip's answer. (12 dB of overdrive, on a clip
-/// that already peaks near full scale; at 18 dB the model hears fear: its features are absolute
-/// levels, and training varied the gain by 10 dB only.)
+/// that already peaks near full scale; at 24 dB, with 14 % of the samples clipped, the model
+/// hears fear.)
+/// A quiet or a loud recording of the same speech gets the same answer: the model normalizes each
+/// band over its window, so a constant gain cancels (only the speech gate, an absolute level,
+/// still moves which windows are scored). Float WAVs, so nothing clips; 20 dB down to 24 dB up.
+#[test]
+fn the_recording_level_does_not_change_the_answer() {
+    let dir = temp_dir("level");
+    let (speech, rate) = common::read_clip(common::ANGRY_CLIP);
+    let files: Vec<String> = [0.1f32, 1.0, 16.0]
+        .iter()
+        .map(|gain| {
+            let path = dir.join(format!("gain-{gain}.wav"));
+            write_float_wav(&path, &speech.iter().map(|s| s * gain).collect::<Vec<_>>(), rate);
+            path.display().to_string()
+        })
+        .collect();
+    let mut args = vec!["classify", "--format", "jsonl"];
+    args.extend(files.iter().map(String::as_str));
+    let out = voice_emotion(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for (file, line) in files.iter().zip(text(&out.stdout).lines()) {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        println!("{file}: {} {:.2}", line["label"], line["confidence"].as_f64().unwrap());
+        assert_eq!(line["label"], "angry", "{file}");
+    }
+}
+
 #[test]
 fn offset_clipped_and_overdriven_speech_is_still_recognized() {
     let dir = temp_dir("unusual");

@@ -125,7 +125,7 @@ async fn push_in_worklet_sized_chunks_predicts_every_hop() {
     assert_eq!(json(first)["time"], predictions[0]["time"]);
 }
 
-/// `Model`'s two stages give exactly what the Rust core computes for the first window.
+/// `Model`'s two stages and its input tensor are exactly what the Rust core computes for the first window.
 #[wasm_bindgen_test]
 async fn model_stages_match_the_rust_core() {
     let samples = decoded_clip_at(16_000).await;
@@ -144,6 +144,7 @@ async fn model_stages_match_the_rust_core() {
     assert!(frames.iter().flat_map(|f| &f.bands_db).eq(mel.iter()));
     let mut input = vec![0.0; 64 * 300];
     native.fill_input(frames.iter().take(300).map(|f| &f.bands_db[..]), &mut input);
+    assert_eq!(model.input(&mel[..300 * 64]).unwrap(), input);
     assert_eq!(logits, native.logits(&input).unwrap());
 
     let message = error_message(model.logits(&mel[..100]).unwrap_err());

@@ -56,14 +56,16 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
     let progress = Progress::new(args.progress);
     let mut failed = 0;
     for file in &args.files {
-        let mut next_report = progress.every;
+        let mut reports = 0u32;
         let result = analyze_file(model, file, |seconds| {
-            if progress.shown && seconds >= next_report {
-                progress.report(file, seconds);
-                next_report += progress.every;
+            if let Some(p) = &progress
+                && seconds >= p.every * f64::from(reports + 1)
+            {
+                reports += 1;
+                p.report(file, seconds);
             }
         });
-        if progress.terminal && next_report > progress.every {
+        if progress.as_ref().is_some_and(|p| p.terminal) && reports > 0 {
             eprintln!();
         }
         let (analysis, overall) = match result {
@@ -133,20 +135,19 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
 /// Progress through long files: every minute of audio on a terminal (one line, rewritten), every
 /// ten minutes as separate lines when asked for elsewhere (a log keeps them all).
 struct Progress {
-    shown: bool,
     terminal: bool,
     /// Seconds of audio between reports.
     every: f64,
 }
 
 impl Progress {
-    fn new(asked: bool) -> Self {
+    /// `None` when progress is neither asked for nor going to a terminal.
+    fn new(asked: bool) -> Option<Self> {
         let terminal = std::io::stderr().is_terminal();
-        Self {
-            shown: terminal || asked,
+        (terminal || asked).then_some(Self {
             terminal,
             every: if terminal { 60.0 } else { 600.0 },
-        }
+        })
     }
 
     fn report(&self, file: &Path, seconds: f64) {

@@ -213,9 +213,21 @@ impl JsModel {
             .collect())
     }
 
+    /// The ONNX graph's input for up to `windowFrames` frames from `melSpectrogram`: normalized,
+    /// band-major, padded with silence (`models/METADATA.md`). For running the graph elsewhere.
+    pub fn input(&mut self, mel: &[f32]) -> Result<Vec<f32>, JsError> {
+        self.fill_input(mel)?;
+        Ok(self.input.clone())
+    }
+
     /// Raw scores, one per label, for up to `windowFrames` frames from `melSpectrogram`
     /// (fewer are padded with silence).
     pub fn logits(&mut self, mel: &[f32]) -> Result<Vec<f32>, JsError> {
+        self.fill_input(mel)?;
+        self.model.logits(&self.input).map_err(js_error)
+    }
+
+    fn fill_input(&mut self, mel: &[f32]) -> Result<(), JsError> {
         let n_mels = self.frontend.n_mels();
         if mel.len() % n_mels != 0 {
             return Err(JsError::new(&format!(
@@ -224,6 +236,6 @@ impl JsModel {
             )));
         }
         self.model.fill_input(mel.chunks_exact(n_mels), &mut self.input);
-        self.model.logits(&self.input).map_err(js_error)
+        Ok(())
     }
 }

@@ -20,18 +20,6 @@ async function time(fn, { runs, warmup }) {
 const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 const samples = async (url) => new Float32Array((await bytes(url)).buffer);
 
-/** The model's input tensor for one window of dB frames: normalized per band, band-major. */
-function normalizedInput(mel, metadata) {
-  const { frames } = metadata.window;
-  const bands = metadata.frontend.n_mels;
-  const { mean, std } = metadata.normalization;
-  const input = new Float32Array(bands * frames);
-  for (let t = 0; t < frames; t++) {
-    for (let b = 0; b < bands; b++) input[b * frames + t] = (mel[t * bands + b] - mean[b]) / std[b];
-  }
-  return input;
-}
-
 /** tract (through `Model.logits`) and, unless `tractOnly`, onnxruntime-web on one ONNX file. */
 async function inference(Model, name, mel, options, tractOnly) {
   const [onnx, metadataText] = await Promise.all([bytes(`/models/${name}.onnx`), (await fetch(`/models/${name}.json`)).text()]);
@@ -45,7 +33,7 @@ async function inference(Model, name, mel, options, tractOnly) {
   }
 
   const session = await ort.InferenceSession.create(onnx, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
-  const feeds = { [session.inputNames[0]]: new ort.Tensor("float32", normalizedInput(mel, metadata), metadata.input.shape) };
+  const feeds = { [session.inputNames[0]]: new ort.Tensor("float32", tract.input(mel), metadata.input.shape) };
   const ortLogits = (await session.run(feeds))[session.outputNames[0]].data;
   const agreement = Math.max(...tractLogits.map((l, i) => Math.abs(l - ortLogits[i])));
 
