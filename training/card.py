@@ -50,9 +50,14 @@ def write_card(path: Path, cv: dict, common: dict) -> None:
                        for lab in LABELS)
     experiments = EXPERIMENTS.read_text() if EXPERIMENTS.exists() else ""
     wn = rec.get("window_norm", "")
-    window_norm = (f"The graph's first operation (float, before any quantization) normalizes each band over the "
-                   f"window's real frames (padding excluded): minus its mean"
-                   f"{' and divided by its std' if wn == 'mean-std' else ''}.\n" if wn else "")
+    window_norm = {
+        "": "",
+        "mean": "each band over the window's real frames (padding excluded): minus its mean",
+        "mean-std": "each band over the window's real frames (padding excluded): minus its mean, divided by its std",
+        "level": ("the window's level: its mean dB over all real elements (padding excluded) is moved to the "
+                  "training set's, so a constant gain cancels and the spectral shape stays"),
+    }[wn]
+    window_norm = f"The graph's first operation (float, before any quantization) normalizes {window_norm}.\n" if wn else ""
     smoke = "\n**SMOKE RUN: tiny subset, 1 epoch; these figures mean nothing.**\n" if common["smoke"] else ""
     path.write_text(f"""# Speech emotion model card
 {smoke}
@@ -117,7 +122,7 @@ each epoch every RAVDESS training clip plus {rec['tess_per_ravdess']}× as many 
 cross-entropy: {rec['class_balance']}; random 300-frame crops (short clips at a random offset in floor padding);
 speed perturbation {rec['speeds']}; gain ±{rec['gain_db']} dB; white/pink noise at {rec['snr_db'][0]:.0f}-{rec['snr_db'][1]:.0f} dB SNR on
 {100 * rec['noise_prob']:.0f}% of windows; SpecAugment {rec['freq_masks']}×{rec['freq_mask_width']} bands and
-{rec['time_masks']}×{rec['time_mask_width']} frames; mixup α {rec['mixup_alpha']}; conv channels {rec['channels']},
+{rec['time_masks']}×{rec['time_mask_width']} frames; mixup α {rec['mixup_alpha']}; label smoothing {rec.get('label_smoothing', 0.0)}; conv channels {rec['channels']},
 dropout {rec['dropout']}; in-graph window normalization: {wn or "none"}; seed {rec['seed']}. Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
 activations, Conv and Gemm, calibrated on {rec['calibration_windows']} real training windows.
 

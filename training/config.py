@@ -27,7 +27,7 @@ class Recipe:
     folds: int = 5
     actors: tuple = tuple(range(1, 21))   # RAVDESS actors used for CV and the final model
     tess_limit: int = 0                   # 0 = all TESS clips
-    epochs: int = 40
+    epochs: int = 60
     batch_size: int = 32
     lr: float = 3e-3
     weight_decay: float = 1e-3
@@ -35,7 +35,7 @@ class Recipe:
     channels: tuple = (16, 32, 64, 128)
     dropout: float = 0.3
     head: str = "time"                    # model.EmotionCNN: "global" or "time" pooling
-    window_norm: str = "mean"             # in-graph per-window band normalization: "" (v2), "mean", "mean-std"
+    window_norm: str = "mean"             # in-graph per-window normalization (model.WindowNorm): "" (v2), "mean", "mean-std", "level"
     speeds: tuple = (0.9, 1.0, 1.1)       # speed perturbation, precomputed as extra feature sets
     gain_db: float = 10.0                 # uniform random gain in [-gain_db, +gain_db]
     noise_prob: float = 0.5
@@ -45,6 +45,7 @@ class Recipe:
     time_masks: int = 2
     time_mask_width: int = 30
     mixup_alpha: float = 0.0              # 0 = off
+    label_smoothing: float = 0.0
     class_balance: bool = True
     calibration_windows: int = 256
 

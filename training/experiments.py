@@ -39,6 +39,8 @@ VARIANTS = {
     "v2": {"window_norm": ""},
     "window-mean": {"window_norm": "mean"},
     "window-mean-std": {"window_norm": "mean-std"},
+    "window-level": {"window_norm": "level"},
+    "label-smoothing": {"label_smoothing": 0.1},
     "other-seed": {"seed": 7},  # the recipe again with other seeds: its spread, and a member for --ensemble
 }
 
@@ -85,7 +87,8 @@ def main() -> None:
         mel_sets = [clip_features(clips, data, work, s) for s in recipe.speeds]
         cv = cross_validate(clips, mel_sets, recipe, work / "exp" / name, log=lambda m: print(m, flush=True),
                             only_folds=args.folds)
-        row = {"variant": name, "overrides": VARIANTS[name], "seconds": round(time.time() - t0),
+        row = {"variant": name, "overrides": VARIANTS[name], "recipe": dataclasses.asdict(recipe),
+               "seconds": round(time.time() - t0),
                "threads": args.threads, "folds": args.folds or "all",
                "per_fold_int8_ua": [x["ua"] for x in cv["int8"]["folds"]],
                "per_fold_float_ua": [x["ua"] for x in cv["float"]["folds"]],

@@ -10,25 +10,35 @@ class WindowNorm(nn.Module):
     """Per-window normalization as the graph's first operation (float, before any QuantizeLinear), so the
     runtime feeds the same globally normalized window as before. mode "mean": every band minus its mean
     over the window's real frames (cepstral-mean-style speaker/channel normalization); "mean-std": also
-    divided by that band's std over the real frames. Padding (METADATA.md: right-padding with the log
-    floor, i.e. (floor - mean[band]) / std[band] after normalization) is excluded from the statistics
-    and left unchanged; an element counts as real when it is above the floor value of its band."""
+    divided by that band's std over the real frames; "level": the window's overall level in dB (mean over
+    all its real elements) moved to the training set's, which cancels a constant gain but keeps the
+    spectral shape. Padding (METADATA.md: right-padding with the log floor, i.e. (floor - mean[band]) /
+    std[band] after normalization) is excluded from the statistics and left unchanged; an element counts
+    as real when it is above the floor value of its band."""
 
     def __init__(self, mode: str, mean: np.ndarray, std: np.ndarray):
         super().__init__()
-        assert mode in ("mean", "mean-std"), mode
-        self.scale = mode == "mean-std"
-        pad = (LOG_FLOOR_DB - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
+        assert mode in ("mean", "mean-std", "level"), mode
+        self.mode = mode
+        mean, std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+        band = lambda v: torch.tensor(v, dtype=torch.float32)[None, None, :, None]  # noqa: E731
+        pad = (LOG_FLOOR_DB - mean) / std
         # a real value is at least a hundredth of a dB above the floor; the threshold sits halfway
-        self.register_buffer("threshold", torch.tensor(pad + 0.005 / np.asarray(std, np.float32),
-                                                       dtype=torch.float32)[None, None, :, None])
+        self.register_buffer("threshold", band(pad + 0.005 / std))
+        self.register_buffer("band_mean", band(mean))
+        self.register_buffer("band_std", band(std))
+        self.reference_db = float(mean.mean())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mask = (x > self.threshold).to(x.dtype)
+        if self.mode == "level":
+            db = x * self.band_std + self.band_mean
+            level = (db * mask).sum(dim=(2, 3), keepdim=True) / mask.sum(dim=(2, 3), keepdim=True).clamp(min=1.0)
+            return x - (level - self.reference_db) / self.band_std * mask
         count = mask.sum(dim=3, keepdim=True).clamp(min=1.0)
         mu = (x * mask).sum(dim=3, keepdim=True) / count
         centred = (x - mu) * mask
-        if self.scale:
+        if self.mode == "mean-std":
             sd = torch.sqrt((centred * centred).sum(dim=3, keepdim=True) / count + 1e-2)
             centred = centred / sd
         return centred + x * (1.0 - mask)

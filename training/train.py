@@ -41,7 +41,7 @@ def train_model(clips: list, mel_sets: list, mean: np.ndarray, std: np.ndarray, 
     gen = torch.Generator().manual_seed(seed)
     model = EmotionCNN(recipe.channels, recipe.dropout, recipe.head, recipe.window_norm, mean, std)
     model = model.to(memory_format=torch.channels_last)
-    weights = class_weights(clips, recipe)
+    criterion = nn.CrossEntropyLoss(weight=class_weights(clips, recipe), label_smoothing=recipe.label_smoothing)
     labels = torch.tensor([c.label for c in clips])
     mean_t, std_t = torch.tensor(mean)[None, :, None], torch.tensor(std)[None, :, None]
     steps_per_epoch = -(-len(epoch_indices(clips, recipe, np.random.default_rng(0))) // recipe.batch_size)
@@ -65,10 +65,9 @@ def train_model(clips: list, mel_sets: list, mean: np.ndarray, std: np.ndarray, 
                 perm = torch.from_numpy(rng.permutation(len(idx)))
                 x = lam * x + (1 - lam) * x[perm]
                 logits = model(x)
-                loss = (lam * nn.functional.cross_entropy(logits, y, weight=weights)
-                        + (1 - lam) * nn.functional.cross_entropy(logits, y[perm], weight=weights))
+                loss = lam * criterion(logits, y) + (1 - lam) * criterion(logits, y[perm])
             else:
-                loss = nn.functional.cross_entropy(model(x), y, weight=weights)
+                loss = criterion(model(x), y)
             opt.zero_grad()
             loss.backward()
             opt.step()

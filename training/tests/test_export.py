@@ -30,8 +30,9 @@ def test_multiply_adds_budget():
 
 
 def test_window_norm_graph(tmp_path):
-    """In-graph per-window normalization: real frames of each band get mean 0, floor padding is left as is,
-    and the exported float and int8 graphs agree with torch."""
+    """In-graph per-window normalization: floor padding is left as is; "mean" and "mean-std" give the real
+    frames of each band mean 0; "level" gives the same output whatever the gain; the exported float and int8
+    graphs agree with torch."""
     import torch
 
     from training.config import LOG_FLOOR_DB
@@ -41,12 +42,16 @@ def test_window_norm_graph(tmp_path):
     mean, std = rng.uniform(-70, -40, 64).astype(np.float32), rng.uniform(10, 20, 64).astype(np.float32)
     mel = np.maximum(rng.normal(-55, 12, (64, 180)), LOG_FLOOR_DB + 5).astype(np.float32)
     window = normalize(window_at(mel, 0)[None], mean, std)[0]
-    for mode in ("mean", "mean-std"):
+    louder = normalize(window_at(mel + 7.0, 0)[None], mean, std)[0]
+    for mode in ("mean", "mean-std", "level"):
         model = EmotionCNN(RECIPE.channels, RECIPE.dropout, RECIPE.head, mode, mean, std).eval()
         x = torch.from_numpy(window)[None, None]
         y = model.window_norm(x)[0, 0].numpy()
         np.testing.assert_array_equal(y[:, 180:], window[:, 180:])
-        np.testing.assert_allclose(y[:, :180].mean(axis=1), 0, atol=1e-4)
+        y_louder = model.window_norm(torch.from_numpy(louder)[None, None])[0, 0].numpy()
+        np.testing.assert_allclose(y_louder[:, :180], y[:, :180], atol=1e-4)
+        if mode != "level":
+            np.testing.assert_allclose(y[:, :180].mean(axis=1), 0, atol=1e-4)
         float_path, int8_path = tmp_path / f"{mode}.onnx", tmp_path / f"{mode}-int8.onnx"
         export_float(model, float_path)
         quantize(float_path, int8_path, np.stack([window] * 8))
