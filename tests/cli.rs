@@ -189,8 +189,7 @@ fn write_float_wav(path: &Path, samples: &[f32], rate: u32) {
 
 /// What recordings really look like, beyond clean 16-bit speech: a DC offset, hard clipping, float
 /// samples beyond full scale. Each still gives the clip's answer. (12 dB of overdrive, on a clip
-/// that already peaks near full scale; at 24 dB, with 14 % of the samples clipped, the model
-/// hears fear.)
+/// that already peaks near full scale: 2 % of the samples clip.)
 /// A quiet or a loud recording of the same speech gets the same answer: the model normalizes each
 /// band over its window, so a constant gain cancels (only the speech gate, an absolute level,
 /// still moves which windows are scored). Float WAVs, so nothing clips; 20 dB down to 24 dB up.

@@ -35,7 +35,7 @@ class Recipe:
     channels: tuple = (16, 32, 64, 128)
     dropout: float = 0.3
     head: str = "time"                    # model.EmotionCNN: "global" or "time" pooling
-    window_norm: str = "mean"             # in-graph per-window normalization (model.WindowNorm): "" (v2), "mean", "mean-std", "level"
+    window_norm: str = "level"            # in-graph per-window normalization (model.WindowNorm): "" (v2), "mean", "mean-std", "level"
     speeds: tuple = (0.9, 1.0, 1.1)       # speed perturbation, precomputed as extra feature sets
     gain_db: float = 10.0                 # uniform random gain in [-gain_db, +gain_db]
     noise_prob: float = 0.5
