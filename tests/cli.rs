@@ -187,11 +187,21 @@ fn write_float_wav(path: &Path, samples: &[f32], rate: u32) {
     w.finalize().unwrap();
 }
 
-/// What recordings really look like, beyond clean 16-bit speech: a DC offset, hard clipping, float
-/// samples beyond full scale. Each still gives the clip's answer. (12 dB of overdrive, on a clip
-/// that already peaks near full scale: 2 % of the samples clip.)
+/// Classifies the files in one run and asserts that each is heard as angry.
+fn assert_all_angry(files: &[String]) {
+    let mut args = vec!["classify", "--format", "jsonl"];
+    args.extend(files.iter().map(String::as_str));
+    let out = voice_emotion(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for (file, line) in files.iter().zip(text(&out.stdout).lines()) {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        println!("{file}: {} {:.2}", line["label"], line["confidence"].as_f64().unwrap());
+        assert_eq!(line["label"], "angry", "{file}");
+    }
+}
+
 /// A quiet or a loud recording of the same speech gets the same answer: the model normalizes each
-/// band over its window, so a constant gain cancels (only the speech gate, an absolute level,
+/// window's level, so a constant gain cancels (only the speech gate, an absolute level,
 /// still moves which windows are scored). Float WAVs, so nothing clips; 20 dB down to 24 dB up.
 #[test]
 fn the_recording_level_does_not_change_the_answer() {
@@ -205,17 +215,12 @@ fn the_recording_level_does_not_change_the_answer() {
             path.display().to_string()
         })
         .collect();
-    let mut args = vec!["classify", "--format", "jsonl"];
-    args.extend(files.iter().map(String::as_str));
-    let out = voice_emotion(&args);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    for (file, line) in files.iter().zip(text(&out.stdout).lines()) {
-        let line: serde_json::Value = serde_json::from_str(line).unwrap();
-        println!("{file}: {} {:.2}", line["label"], line["confidence"].as_f64().unwrap());
-        assert_eq!(line["label"], "angry", "{file}");
-    }
+    assert_all_angry(&files);
 }
 
+/// What recordings really look like, beyond clean 16-bit speech: a DC offset, hard clipping, float
+/// samples beyond full scale. Each still gives the clip's answer. (12 dB of overdrive, on a clip
+/// that already peaks near full scale: 2 % of the samples clip.)
 #[test]
 fn offset_clipped_and_overdriven_speech_is_still_recognized() {
     let dir = temp_dir("unusual");
@@ -231,15 +236,7 @@ fn offset_clipped_and_overdriven_speech_is_still_recognized() {
     let loud = dir.join("beyond-full-scale.wav");
     write_float_wav(&loud, &overdriven, rate);
     let files = [&offset, &clipped, &loud].map(|p| p.display().to_string());
-    let mut args = vec!["classify", "--format", "jsonl"];
-    args.extend(files.iter().map(String::as_str));
-    let out = voice_emotion(&args);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    for (file, line) in files.iter().zip(text(&out.stdout).lines()) {
-        let line: serde_json::Value = serde_json::from_str(line).unwrap();
-        println!("{file}: {} {:.2}", line["label"], line["confidence"].as_f64().unwrap());
-        assert_eq!(line["label"], "angry", "{file}");
-    }
+    assert_all_angry(&files);
 }
 
 #[test]

@@ -49,9 +49,9 @@ def ensemble(names: list, clips: list, mel_base: list, work: Path, kind: str = "
     """UA per fold of the mean probabilities of the named variants' saved fold models: what averaging
     them would give, an upper bound for distilling them into one model of the same size."""
     folds, uas = actor_folds(clips, RECIPE.folds), []
+    index = {c: i for i, c in enumerate(clips)}
     for f, val_actors in enumerate(folds):
         train, val = split(clips, val_actors)
-        index = {c: i for i, c in enumerate(clips)}
         mean, std = band_stats([mel_base[index[c]] for c in train])
         mels = [mel_base[index[c]] for c in val]
         probs = [clip_probabilities(session(work / "exp" / n / f"fold{f + 1}-{kind}.onnx"), mels, mean, std)
