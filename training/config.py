@@ -23,6 +23,7 @@ ONNX_OPSET = 17
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """Training recipe; one instance is the shipped recipe, another the smoke test's."""
+    name: str = "v6"                      # shown in the model card and in its successor's
     seed: int = 20240611
     folds: int = 5
     actors: tuple = tuple(range(1, 21))   # RAVDESS actors used for CV and the final model
@@ -44,14 +45,19 @@ class Recipe:
     freq_mask_width: int = 8
     time_masks: int = 2
     time_mask_width: int = 30
+    frontend: str = "log-mel"             # "pcen" (features.pcen) for experiments; the runtime implements log-mel
+    waveform_copies: int = 4              # multi-condition copies per clip (training.acoustics.random_chain); 0 = off (v5)
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0
     class_balance: bool = True
     calibration_windows: int = 256
+    conditions: tuple = ()                # names of training.acoustics.CONDITIONS scored in CV; () = all
+    tess_only_epoch_clips: int = 1200     # clips per epoch when training on TESS alone (leave-corpus-out)
 
 
 RECIPE = Recipe()
 SMOKE = dataclasses.replace(
-    RECIPE, folds=2, actors=(1, 2, 3, 4), tess_limit=60, epochs=1, speeds=(1.0,),
-    calibration_windows=32,
+    RECIPE, name="smoke", folds=2, actors=(1, 2, 3, 4), tess_limit=60, epochs=1, speeds=(1.0,),
+    calibration_windows=32, waveform_copies=1, conditions=("clean", "babble-10dB", "room-medium", "telephone"),
+    tess_only_epoch_clips=60,
 )

@@ -21,6 +21,17 @@ def log_mel(y: np.ndarray) -> np.ndarray:
     return librosa.power_to_db(mel, ref=f["ref"], amin=f["amin"], top_db=None).astype(np.float32)
 
 
+def pcen(mel_db: np.ndarray) -> np.ndarray:
+    """Per-channel energy normalization (librosa.pcen with its defaults) of the mel power behind log_mel's
+    dB, scaled like 32-bit integer audio as librosa's documentation does; right-padded with 0 (the PCEN
+    of silence) to at least one window, so no window needs the log-floor padding. Experiments only: the
+    runtime implements log-mel."""
+    f = FRONTEND
+    power = 10.0 ** (mel_db.astype(np.float64) / 10.0) * 2.0**31
+    out = librosa.pcen(power, sr=SAMPLE_RATE, hop_length=f["hop_length"]).astype(np.float32)
+    return np.pad(out, ((0, 0), (0, max(WINDOW["frames"] - out.shape[1], 0))))
+
+
 def n_frames(n_samples: int) -> int:
     """Frame count of a signal with center=False (METADATA.md)."""
     return 1 + (n_samples - FRONTEND["n_fft"]) // FRONTEND["hop_length"]
@@ -62,9 +73,10 @@ def band_stats(mels: list) -> tuple:
     return frames.mean(axis=1).astype(np.float32), frames.std(axis=1).astype(np.float32)
 
 
-def _cache_dir(root: Path, speed: float) -> Path:
+def cache_dir(root: Path) -> Path:
+    """The feature cache of this front end under root (any change of its parameters gets a new one)."""
     key = hashlib.sha256(json.dumps([FRONTEND, SAMPLE_RATE], sort_keys=True).encode()).hexdigest()[:12]
-    return Path(root) / f"mel-{key}" / f"speed-{speed:.2f}"
+    return Path(root) / f"mel-{key}"
 
 
 def _cached(data_dir: Path, clip, cache: Path, speed: float) -> np.ndarray:
@@ -81,6 +93,6 @@ def _cached(data_dir: Path, clip, cache: Path, speed: float) -> np.ndarray:
 def clip_features(clips: list, data_dir: Path, cache_root: Path, speed: float = 1.0) -> list:
     """[n_mels, frames] dB matrices of the clips, computed once and cached by FLAC hash (about 15 ms
     a clip, so one process is enough and leaves the other core free)."""
-    cache = _cache_dir(cache_root, speed)
+    cache = cache_dir(cache_root) / f"speed-{speed:.2f}"
     cache.mkdir(parents=True, exist_ok=True)
     return [_cached(data_dir, c, cache, speed) for c in clips]

@@ -11,10 +11,12 @@ from .model import EmotionCNN
 
 
 def epoch_indices(clips: list, recipe, rng: np.random.Generator) -> np.ndarray:
-    """Every RAVDESS clip plus a fresh random draw of tess_per_ravdess times as many TESS clips."""
+    """Every RAVDESS clip plus a fresh random draw of tess_per_ravdess times as many TESS clips
+    (tess_only_epoch_clips when there is no RAVDESS clip)."""
     ravdess = [i for i, c in enumerate(clips) if c.corpus == "ravdess"]
     tess = [i for i, c in enumerate(clips) if c.corpus == "tess"]
-    n_tess = min(len(tess), int(round(recipe.tess_per_ravdess * len(ravdess)))) if ravdess else len(tess)
+    n_tess = min(len(tess), int(round(recipe.tess_per_ravdess * len(ravdess))) if ravdess
+                 else recipe.tess_only_epoch_clips)
     drawn = rng.choice(tess, n_tess, replace=False) if n_tess else np.array([], dtype=int)
     return rng.permutation(np.concatenate([ravdess, drawn]).astype(int))
 

@@ -17,16 +17,19 @@ count() {
   echo "$p $f"
 }
 
+# suite NAME KIND COMMAND...: KIND "check" (fmt, lint, a build: one pass when it succeeds) or "tests"
+# (a test runner: its own counts, and a run that executed no test is a failure, not a pass).
 suite() {
-  local name=$1; shift
+  local name=$1 kind=$2; shift 2
   local log="$logs/${name// /_}.log" start=$SECONDS
   echo; echo "== $name: $*"
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]} p f
   read -r p f < <(count "$log")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  # A check with no test count of its own (fmt, clippy, a build) counts as one.
-  if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ]; then p=1; fi
+  if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ]; then
+    if [ "$kind" = check ]; then p=1; else echo "$name ran no test"; f=1; rc=1; fi
+  fi
   passed=$((passed + p)); failed=$((failed + f))
   summary+=("$(printf '%-28s %s (%d passed, %d failed, %ds)' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" "$p" "$f" $((SECONDS - start)))")
 }
@@ -34,14 +37,14 @@ suite() {
 py="$VE_VENV/bin/python"
 smoke="$VE_ARTIFACTS/smoke-model"
 
-suite "rustfmt" cargo fmt --check
-suite "clippy" cargo clippy --all-targets --locked -- -D warnings
-suite "cargo test" cargo test --locked
-suite "training tests" "$py" -m pytest training/tests -q -p no:cacheprovider --smoke-out "$smoke"
-suite "smoke model in Rust" env VE_PARITY_DIR="$smoke/parity" cargo test --locked --test parity
-suite "wasm tests (Chromium)" wasm-pack test --headless --chrome -- --no-default-features
-suite "web build" bash tests/scripts/build-web.sh
-suite "end to end (Chromium)" node --test --test-concurrency=1 tests/e2e/
+suite "rustfmt" check cargo fmt --check
+suite "clippy" check cargo clippy --all-targets --locked -- -D warnings
+suite "cargo test" tests cargo test --locked
+suite "training tests" tests "$py" -m pytest training/tests -q -p no:cacheprovider --smoke-out "$smoke"
+suite "smoke model in Rust" tests env VE_PARITY_DIR="$smoke/parity" cargo test --locked --test parity
+suite "wasm tests (Chromium)" tests wasm-pack test --headless --chrome -- --no-default-features
+suite "web build" check bash tests/scripts/build-web.sh
+suite "end to end (Chromium)" tests node --test --test-concurrency=1 tests/e2e/
 
 echo; echo "== summary"
 printf '%s\n' "${summary[@]}"
