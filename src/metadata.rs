@@ -18,6 +18,7 @@ pub struct ModelMetadata {
     pub window: WindowParams,
     pub input: InputParams,
     pub speech_gate: GateParams,
+    pub decision: DecisionParams,
     /// Validation figures, reported but not used by the runtime.
     #[serde(default)]
     pub metrics: serde_json::Value,
@@ -101,6 +102,20 @@ pub struct GateParams {
     pub min_range_db: f32,
 }
 
+/// How scores become what a person sees: calibration, "not sure", smoothing over time.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionParams {
+    /// Logits are divided by it before the softmax, so confidences match accuracy on unseen speakers.
+    pub temperature: f32,
+    /// Below this confidence an answer reads "not sure".
+    pub unsure_below: f32,
+    /// Time constant of the exponential smoothing of live probabilities, in seconds.
+    pub smoothing_seconds: f64,
+    /// After this long without speech, live smoothing starts afresh, in seconds.
+    pub forget_after_seconds: f64,
+}
+
 /// The format string this runtime reads.
 pub const FORMAT: &str = "voice-emotion-model/1";
 
@@ -176,6 +191,20 @@ impl ModelMetadata {
         if !(0.0..=1.0).contains(&g.min_active_fraction) || !g.frame_db.is_finite() || !g.min_range_db.is_finite() {
             return bad("speech_gate thresholds are out of range".into());
         }
+        let d = self.decision;
+        let valid = d.temperature.is_finite()
+            && d.temperature > 0.0
+            && (0.0..=1.0).contains(&d.unsure_below)
+            && d.smoothing_seconds.is_finite()
+            && d.smoothing_seconds > 0.0
+            && d.forget_after_seconds.is_finite()
+            && d.forget_after_seconds >= 0.0;
+        if !valid {
+            return bad(format!(
+                "decision needs temperature > 0, 0 <= unsure_below <= 1, smoothing_seconds > 0 and \
+                 forget_after_seconds >= 0 ({d:?})"
+            ));
+        }
         Ok(())
     }
 
@@ -221,6 +250,8 @@ mod tests {
         assert!(err.to_string().contains("input.shape"), "{err}");
         let err = with(|v| v["frontend"]["window"] = serde_json::json!("hamming")).unwrap_err();
         assert!(err.to_string().contains("hamming"), "{err}");
+        let err = with(|v| v["decision"]["temperature"] = serde_json::json!(0.0)).unwrap_err();
+        assert!(err.to_string().contains("temperature > 0"), "{err}");
         assert!(ModelMetadata::from_json(b"not json").is_err());
     }
 }

@@ -114,9 +114,12 @@ impl EmotionModel {
         Ok(view.iter().copied().collect())
     }
 
-    /// Class probabilities for one window: the softmax of [`logits`](Self::logits).
+    /// Calibrated class probabilities for one window: the softmax of [`logits`](Self::logits)
+    /// divided by the metadata's temperature.
     pub fn probabilities(&self, input: &[f32]) -> Result<Vec<f32>> {
-        Ok(softmax(&self.logits(input)?))
+        let temperature = self.metadata.decision.temperature;
+        let scaled: Vec<f32> = self.logits(input)?.iter().map(|l| l / temperature).collect();
+        Ok(softmax(&scaled))
     }
 }
 

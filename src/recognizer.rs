@@ -6,13 +6,6 @@ use crate::error::Result;
 use crate::model::EmotionModel;
 use crate::stream::{WindowScore, WindowScorer};
 
-/// Below this confidence a result is shown as "not sure".
-pub const UNSURE_BELOW: f32 = 0.4;
-/// Time constant of the exponential smoothing of live probabilities, in seconds.
-pub const SMOOTHING_SECONDS: f64 = 1.0;
-/// After this long without speech, smoothing starts afresh, in seconds.
-pub const FORGET_AFTER_SECONDS: f64 = 2.0;
-
 /// How a stretch of speech sounds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Emotion {
@@ -35,9 +28,10 @@ impl Emotion {
         }
     }
 
-    /// Confident enough to be shown as an answer rather than "not sure".
-    pub fn is_sure(&self) -> bool {
-        self.confidence >= UNSURE_BELOW
+    /// Confident enough to be shown as an answer rather than "not sure" (`unsure_below` is the
+    /// model's, from its metadata's `decision`).
+    pub fn is_sure(&self, unsure_below: f32) -> bool {
+        self.confidence >= unsure_below
     }
 }
 
@@ -90,9 +84,10 @@ impl Recognizer {
     pub fn push(&mut self, samples: &[f32]) -> Result<Vec<Prediction>> {
         self.scores.clear();
         self.scorer.push(samples, &mut self.scores)?;
-        let hop =
-            self.scorer.model().metadata().window.hop_frames as f64 * self.scorer.model().metadata().hop_seconds();
-        let alpha = (1.0 - (-hop / SMOOTHING_SECONDS).exp()) as f32;
+        let meta = self.scorer.model().metadata();
+        let hop = meta.window.hop_frames as f64 * meta.hop_seconds();
+        let decision = meta.decision;
+        let alpha = (1.0 - (-hop / decision.smoothing_seconds).exp()) as f32;
         let scores = std::mem::take(&mut self.scores);
         let predictions = scores
             .iter()
@@ -100,7 +95,7 @@ impl Recognizer {
                 let emotion = match &score.probabilities {
                     None => {
                         self.silent_for += hop;
-                        if self.silent_for >= FORGET_AFTER_SECONDS {
+                        if self.silent_for >= decision.forget_after_seconds {
                             self.smoothed = None;
                         }
                         None

@@ -171,6 +171,7 @@ fn odd_rates_and_channel_counts_are_handled() {
         .collect();
     println!("8 kHz, 96 kHz, 6 channels: {labels:?}");
     assert_eq!(labels.len(), 3);
+    assert_eq!(labels[0], "angry", "8 kHz (telephone rate)");
     assert_eq!(labels[1], "angry", "96 kHz");
     assert_eq!(labels[2], "angry", "6 channels");
 }

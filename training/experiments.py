@@ -16,10 +16,10 @@ import torch
 
 from .config import RECIPE
 from .data import actor_folds, load_manifest, select, split
-from .evaluate import clip_probabilities, scores, session
+from .evaluate import clip_probabilities, session
 from .features import band_stats, clip_features
 from .make_parity_fixtures import REPO
-from .pipeline import cross_validate, feature_sets
+from .pipeline import KINDS, ConditionScores, condition_names, cross_validate, feature_sets, fold_features, model_input
 
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {
@@ -41,27 +41,37 @@ VARIANTS = {
     "window-mean-std": {"window_norm": "mean-std"},
     "window-level": {"window_norm": "level"},
     "label-smoothing": {"label_smoothing": 0.1},
-    "other-seed": {"seed": 7},
+    "other-seed": {"seed": 7},  # the recipe again with other seeds: its spread, and a member for --rescore
     "v5": {"waveform_copies": 0},  # the model shipped before multi-condition training
     # PCEN front end; the mel-domain gain/noise and the dB window normalization do not apply to it
-    "pcen": {"frontend": "pcen", "window_norm": "", "gain_db": 0.0, "noise_prob": 0.0},  # the recipe again with other seeds: its spread, and a member for --ensemble
+    "pcen": {"frontend": "pcen", "window_norm": "", "gain_db": 0.0, "noise_prob": 0.0},
 }
 
 
-def ensemble(names: list, clips: list, mel_base: list, work: Path, kind: str = "int8") -> dict:
-    """UA per fold of the mean probabilities of the named variants' saved fold models: what averaging
-    them would give, an upper bound for distilling them into one model of the same size."""
-    folds, uas = actor_folds(clips, RECIPE.folds), []
+def rescore(names: list, clips: list, data: Path, work: Path) -> dict:
+    """The cross-validation summary (clean and every condition, float and int8) of the mean probabilities of
+    the named variants' saved fold models, with the current evaluation code: one name re-scores a variant
+    without training it again; several give their ensemble, an upper bound for distilling them into one."""
+    recipes = [dataclasses.replace(RECIPE, **VARIANTS[n]) for n in names]
+    table = ConditionScores(condition_names(RECIPE))
+    base = clip_features(clips, data, work, 1.0)
     index = {c: i for i, c in enumerate(clips)}
-    for f, val_actors in enumerate(folds):
+    for f, val_actors in enumerate(actor_folds(clips, RECIPE.folds)):
         train, val = split(clips, val_actors)
-        mean, std = band_stats([mel_base[index[c]] for c in train])
-        mels = [mel_base[index[c]] for c in val]
-        probs = [clip_probabilities(session(work / "exp" / n / f"fold{f + 1}-{kind}.onnx"), mels, mean, std)
-                 for n in names]
-        uas.append(scores(np.array([c.label for c in val]), np.mean(probs, axis=0).argmax(1))["ua"])
-    return {"ensemble": names, "kind": kind, "per_fold_ua": uas, "ua_mean": float(np.mean(uas)),
-            "ua_std": float(np.std(uas))}
+        members = []
+        for name, recipe in zip(names, recipes):
+            mean, std = band_stats(model_input(recipe, [base[index[c]] for c in train]))
+            clean = model_input(recipe, [base[index[c]] for c in val])
+            members.append((name, mean, std, fold_features(clips, val_actors, clean, recipe, data)))
+        y_true = np.array([c.label for c in val])
+        for kind in KINDS:
+            sessions = [session(work / "exp" / n / f"fold{f + 1}-{kind}.onnx") for n, *_ in members]
+            for cond in table.names:
+                probs = [clip_probabilities(sess, feats[cond], mean, std)
+                         for sess, (_, mean, std, feats) in zip(sessions, members)]
+                table.add(kind, cond, val_actors, y_true, np.mean(probs, axis=0))
+            print(f"fold {f + 1}" + table.last_fold(kind), flush=True)
+    return table.summary()
 
 
 def main() -> None:
@@ -69,19 +79,23 @@ def main() -> None:
     ap.add_argument("variants", nargs="+", choices=sorted(VARIANTS))
     ap.add_argument("--threads", type=int, default=2, help="torch threads (1 to run two variants side by side)")
     ap.add_argument("--folds", type=int, nargs="+", help="only these folds (1-based), e.g. to finish a stopped run")
-    ap.add_argument("--ensemble", action="store_true",
-                    help="score the average of the variants' saved fold models instead of training")
+    ap.add_argument("--rescore", action="store_true",
+                    help="score the variants' saved fold models (their average when several) instead of training")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = REPO.parent / "shared" / "data"
     work = REPO / "training" / "work"
-    if args.ensemble:
+    if args.rescore:
         clips = select(load_manifest(data), RECIPE.actors, RECIPE.tess_limit)
-        row = ensemble(args.variants, clips, clip_features(clips, data, work, 1.0), work)
+        cv = rescore(args.variants, clips, data, work)
+        row = {"rescored": args.variants, **{f"{k}_{m}": cv[k][m] for k in cv for m in ("ua_mean", "ua_std", "accuracy_mean")},
+               "per_fold_int8_ua": [x["ua"] for x in cv["int8"]["folds"]],
+               "per_fold_float_ua": [x["ua"] for x in cv["float"]["folds"]],
+               "conditions": {k: cv[k]["conditions"] for k in cv}}
         with open(work / "experiments.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
-        print(f"| ensemble of {' + '.join(args.variants)} | | {row['ua_mean']:.3f} ± {row['ua_std']:.3f} | "
-              f"per fold {', '.join(f'{u:.3f}' for u in row['per_fold_ua'])} |", flush=True)
+        print(f"| {' + '.join(args.variants)} (saved fold models) | {row['float_ua_mean']:.3f} ± {row['float_ua_std']:.3f} | "
+              f"{row['int8_ua_mean']:.3f} ± {row['int8_ua_std']:.3f} | {row['int8_accuracy_mean']:.3f} |", flush=True)
         return
     for name in args.variants:
         recipe = dataclasses.replace(RECIPE, **VARIANTS[name])

@@ -40,7 +40,7 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
     meta = read(model.with_suffix(".json"))
     mean = np.array(meta["normalization"]["mean"], dtype=np.float32)
     std = np.array(meta["normalization"]["std"], dtype=np.float32)
-    sessions = {"logits": session(model, optimize=False), "logits_float": session(float_model, optimize=False)}
+    sessions = {"logits": session(model), "logits_float": session(float_model)}
     manifest = {c.path: c for c in load_manifest(data_dir)}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -4,10 +4,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import FORMAT, FRONTEND, INPUT_SHAPE, LABELS, SAMPLE_RATE, SPEECH_GATE, WINDOW
+from .config import DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, SAMPLE_RATE, SPEECH_GATE, WINDOW
 
 
-def metadata(mean: np.ndarray, std: np.ndarray, metrics: dict) -> dict:
+def decision(temperature: float) -> dict:
+    """How the runtime turns logits into what it shows: the fitted temperature and the display constants."""
+    return {"temperature": float(temperature), **DECISION}
+
+
+def metadata(mean: np.ndarray, std: np.ndarray, temperature: float, metrics: dict) -> dict:
     return {
         "format": FORMAT,
         "labels": list(LABELS),
@@ -17,6 +22,7 @@ def metadata(mean: np.ndarray, std: np.ndarray, metrics: dict) -> dict:
         "window": dict(WINDOW),
         "input": {"shape": list(INPUT_SHAPE)},
         "speech_gate": dict(SPEECH_GATE),
+        "decision": decision(temperature),
         "metrics": metrics,
     }
 

@@ -1,4 +1,6 @@
-"""The small CNN: 4 conv blocks on the [1, n_mels, frames] log-mel window, global average pooling, logits."""
+"""The small CNN: an optional in-graph window normalization, 4 conv blocks on the [1, n_mels, frames]
+log-mel window, pooling over time (mean and max per channel and band, the shipped "time" head) or over
+everything ("global"), logits."""
 import numpy as np
 import torch
 from torch import nn
@@ -52,7 +54,7 @@ class EmotionCNN(nn.Module):
     def __init__(self, channels: tuple, dropout: float, head: str = "global", window_norm: str = "",
                  mean: np.ndarray = None, std: np.ndarray = None):
         super().__init__()
-        # window_norm "" (off, the v2 graph), "mean" or "mean-std" (WindowNorm; needs the band stats)
+        # window_norm "" (off, the v2 graph), "mean", "mean-std" or "level" (WindowNorm; needs the band stats)
         self.window_norm = WindowNorm(window_norm, mean, std) if window_norm else None
         layers, c = [], 1
         for i, out in enumerate(channels):

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import card
+from . import calibration, card
 from .augment import random_window
 from .acoustics import CONDITIONS
 from .conditions import training_copies, validation_features
 from .config import LABELS, RECIPE, SMOKE
 from .data import actor_folds, load_manifest, select, split
-from .evaluate import clip_probabilities, scores, session
+from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
 from .export import export_float, quantize
 from .features import band_stats, clip_features, normalize, pcen
 from .make_parity_fixtures import REPO, make_fixtures
@@ -50,58 +50,90 @@ def condition_names(recipe) -> tuple:
     return recipe.conditions or tuple(CONDITIONS)
 
 
+class ConditionScores:
+    """Per model kind and condition: UA of every fold and the pooled out-of-fold predictions, summarised as
+    the metadata's `cv` (clean figures at the top level, every condition under `conditions`)."""
+
+    def __init__(self, names: tuple):
+        self.names = names
+        self.result = {k: {"folds": [], "conditions": {n: {"ua_folds": [], "y_true": [], "y_pred": []} for n in names}}
+                       for k in KINDS}
+
+    def add(self, kind: str, name: str, val_actors: tuple, y_true: np.ndarray, probabilities: np.ndarray) -> None:
+        pred = probabilities.argmax(1)
+        s = scores(y_true, pred)
+        r = self.result[kind]["conditions"][name]
+        r["ua_folds"].append(s["ua"])
+        r["y_true"] += y_true.tolist()
+        r["y_pred"] += pred.tolist()
+        if name == "clean":
+            self.result[kind]["folds"].append({"val_actors": list(val_actors), "ua": s["ua"], "accuracy": s["accuracy"]})
+
+    def last_fold(self, kind: str) -> str:
+        return f"  {kind}: " + ", ".join(f"{n} {self.result[kind]['conditions'][n]['ua_folds'][-1]:.3f}" for n in self.names)
+
+    def summary(self) -> dict:
+        for r in self.result.values():
+            for c in r["conditions"].values():
+                pooled = scores(np.array(c.pop("y_true")), np.array(c.pop("y_pred")))
+                c.update(ua_mean=float(np.mean(c["ua_folds"])), ua_std=float(np.std(c["ua_folds"])),
+                         pooled_recall=pooled["recall"])
+                if c is r["conditions"]["clean"]:
+                    r["pooled"] = pooled
+            ua = [x["ua"] for x in r["folds"]]
+            acc = [x["accuracy"] for x in r["folds"]]
+            r.update(ua_mean=float(np.mean(ua)), ua_std=float(np.std(ua)), accuracy_mean=float(np.mean(acc)),
+                     accuracy_std=float(np.std(acc)))
+        return self.result
+
+
+def fold_features(clips: list, val_actors: tuple, clean: list, recipe, data_dir: Path) -> dict:
+    """{condition: model input of the fold's validation clips}; clean is given (already computed)."""
+    names = tuple(n for n in condition_names(recipe) if n != "clean")
+    features = {n: model_input(recipe, m) for n, m in
+                validation_features(clips, val_actors, data_dir, FEATURE_CACHE, names).items()}
+    return {"clean": clean, **features}
+
+
 def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Path, log, only_folds=None) -> dict:
     """k-fold by actor: per fold and model kind, UA and accuracy on the held-out actors, clean and under
-    every validation condition (training.acoustics.CONDITIONS), plus pooled out-of-fold figures. only_folds
+    every validation condition (training.acoustics.CONDITIONS), plus pooled out-of-fold figures and the
+    confidence calibration fitted on the out-of-fold clean windows (training.calibration). only_folds
     (1-based fold numbers) runs a subset, for experiments split across processes; the pipeline runs them all."""
     work.mkdir(parents=True, exist_ok=True)
     base = mel_sets[recipe.speeds.index(1.0)]
-    folds = actor_folds(clips, recipe.folds)
-    names = condition_names(recipe)
-    result = {k: {"folds": [], "conditions": {n: {"ua_folds": [], "y_true": [], "y_pred": []} for n in names}}
-              for k in KINDS}
+    table = ConditionScores(condition_names(recipe))
     index = {c: i for i, c in enumerate(clips)}
-    for f, val_actors in enumerate(folds):
+    out_of_fold, labels = {k: [] for k in KINDS}, []
+    for f, val_actors in enumerate(actor_folds(clips, recipe.folds)):
         if only_folds and f + 1 not in only_folds:
             continue
         t0 = time.time()
-        log(f"fold {f + 1}/{len(folds)}: validation actors {val_actors}")
+        log(f"fold {f + 1}/{recipe.folds}: validation actors {val_actors}")
         train, val = split(clips, val_actors)
         tr, va = [index[c] for c in train], [index[c] for c in val]
         paths = {k: work / f"fold{f + 1}-{k}.onnx" for k in KINDS}
         mean, std, _ = fit_and_export(train, [[m[i] for i in tr] for m in mel_sets], recipe,
                                       recipe.seed + f, paths["float"], paths["int8"], log)
-        degraded = {n: model_input(recipe, m) for n, m in validation_features(
-            clips, val_actors, data_dir, FEATURE_CACHE, tuple(n for n in names if n != "clean")).items()}
-        degraded["clean"] = [base[i] for i in va]
+        features = fold_features(clips, val_actors, [base[i] for i in va], recipe, data_dir)
         y_true = np.array([c.label for c in val])
+        labels += y_true.tolist()
         for kind in KINDS:
             sess = session(paths[kind])
-            for name in names:
-                pred = clip_probabilities(sess, degraded[name], mean, std).argmax(1)
-                s = scores(y_true, pred)
-                r = result[kind]["conditions"][name]
-                r["ua_folds"].append(s["ua"])
-                r["y_true"] += y_true.tolist()
-                r["y_pred"] += pred.tolist()
+            for name in table.names:
+                logits = clip_logits(sess, features[name], mean, std)
+                table.add(kind, name, val_actors, y_true, mean_softmax(logits))
                 if name == "clean":
-                    result[kind]["folds"].append({"val_actors": list(val_actors), "ua": s["ua"],
-                                                  "accuracy": s["accuracy"]})
-            log(f"  {kind}: " + ", ".join(f"{n} {result[kind]['conditions'][n]['ua_folds'][-1]:.3f}" for n in names))
+                    out_of_fold[kind] += logits
+            log(table.last_fold(kind))
         log(f"  fold time {time.time() - t0:.0f} s")
+    cv = table.summary()
     for kind in KINDS:
-        r = result[kind]
-        for c in r["conditions"].values():
-            pooled = scores(np.array(c.pop("y_true")), np.array(c.pop("y_pred")))
-            c.update(ua_mean=float(np.mean(c["ua_folds"])), ua_std=float(np.std(c["ua_folds"])),
-                     pooled_recall=pooled["recall"])
-            if c is r["conditions"]["clean"]:
-                r["pooled"] = pooled
-        ua = [x["ua"] for x in r["folds"]]
-        acc = [x["accuracy"] for x in r["folds"]]
-        r.update(ua_mean=float(np.mean(ua)), ua_std=float(np.std(ua)), accuracy_mean=float(np.mean(acc)),
-                 accuracy_std=float(np.std(acc)))
-    return result
+        cv[kind]["calibration"] = calibration.calibrate(out_of_fold[kind], np.array(labels))
+        log(f"{kind}: temperature {cv[kind]['calibration']['temperature']:.3f}, expected calibration error of "
+            f"windows {cv[kind]['calibration']['windows']['before']['ece']:.3f} -> "
+            f"{cv[kind]['calibration']['windows']['after']['ece']:.3f}")
+    return cv
 
 
 def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, log) -> dict:
@@ -197,8 +229,10 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
         "recipe": dataclasses.asdict(recipe),
     }
     for kind in KINDS:
-        write(paths[kind].with_suffix(".json"), metadata(mean, std, {"model": kind, "cv": cv[kind], **common}))
+        write(paths[kind].with_suffix(".json"), metadata(mean, std, cv[kind]["calibration"]["temperature"],
+                                                         {"model": kind, "cv": cv[kind], **common}))
     card.confusion_png(np.array(cv["int8"]["pooled"]["confusion"]), out / "confusion.png")
+    calibration.reliability_png(cv["int8"]["calibration"], out / "reliability.png")
     card.write_card(out / "README.md", cv, common)
     fixture = make_fixtures(paths["int8"], data_dir, fixtures)
     log(f"wrote {out} and {fixture}; total {time.time() - t0:.0f} s")

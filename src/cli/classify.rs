@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use serde_json::json;
-use voice_emotion::recognizer::UNSURE_BELOW;
 use voice_emotion::{Analysis, Emotion, EmotionModel, Error, analyze_file};
 
 #[derive(clap::Args)]
@@ -35,6 +34,7 @@ enum Format {
 /// Analyses each file in turn; a failed file is reported on stderr and the rest go on.
 pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
     let labels = model.labels();
+    let unsure_below = model.metadata().decision.unsure_below;
     let mut out = std::io::stdout().lock();
     let mut csv = csv::Writer::from_writer(std::io::stdout());
     match args.format {
@@ -88,7 +88,7 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
             }
         };
         match args.format {
-            Format::Table => write_table(&mut out, file, &analysis, &overall, args.timeline)?,
+            Format::Table => write_table(&mut out, file, &analysis, &overall, unsure_below, args.timeline)?,
             Format::Jsonl => {
                 let mut line = json!({
                     "file": file.display().to_string(),
@@ -123,7 +123,7 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
         csv.flush()?;
     }
     if matches!(args.format, Format::Table) {
-        writeln!(out, "(? = not sure: confidence below {UNSURE_BELOW})")?;
+        writeln!(out, "(? = not sure: confidence below {unsure_below})")?;
     }
     Ok(if failed > 0 {
         ExitCode::FAILURE
@@ -165,9 +165,10 @@ fn write_table(
     file: &Path,
     a: &Analysis,
     overall: &Emotion,
+    unsure_below: f32,
     timeline: bool,
 ) -> std::io::Result<()> {
-    let label = if overall.is_sure() {
+    let label = if overall.is_sure(unsure_below) {
         overall.label.clone()
     } else {
         format!("{}?", overall.label)

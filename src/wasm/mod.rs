@@ -7,7 +7,7 @@ mod microphone;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Analyzer, EmotionModel, Error, MelFrontEnd, Recognizer, recognizer::UNSURE_BELOW};
+use crate::{Analyzer, EmotionModel, Error, MelFrontEnd, Recognizer};
 pub use microphone::Microphone;
 
 fn js_error(e: Error) -> JsError {
@@ -67,10 +67,10 @@ impl JsRecognizer {
         self.model.labels().to_vec()
     }
 
-    /// Below this confidence a result should read "not sure".
+    /// Below this confidence a result should read "not sure" (the model's own, from its metadata).
     #[wasm_bindgen(getter, js_name = unsureBelow)]
     pub fn unsure_below(&self) -> f32 {
-        UNSURE_BELOW
+        self.model.metadata().decision.unsure_below
     }
 
     /// Feeds live mono samples at `sampleRate` Hz. Returns the newest prediction

@@ -69,6 +69,28 @@ function analyzeRecording(recognizer, recording, rate) {
 }
 
 /**
+ * Milliseconds of each `Recognizer.push` of half a second of `recording` that completed a scored hop
+ * (resampling, front end, gate, model and smoothing, as the live view runs them), over `rounds` passes.
+ */
+function liveHops(Recognizer, recording, rate, rounds) {
+  const recognizer = new Recognizer();
+  const chunk = rate / 2;
+  const ms = [];
+  for (let round = 0; round < rounds; round++) {
+    recognizer.reset();
+    for (let start = 0; start + chunk <= recording.length && start < 60 * rate; start += chunk) {
+      const t0 = performance.now();
+      const prediction = recognizer.push(recording.subarray(start, start + chunk), rate);
+      const elapsed = performance.now() - t0;
+      if (prediction?.emotion) ms.push(elapsed);
+    }
+  }
+  recognizer.free();
+  ms.sort((a, b) => a - b);
+  return { median: ms[Math.floor(ms.length / 2)], min: ms[0], max: ms.at(-1), runs: ms.length };
+}
+
+/**
  * Every figure for the wasm package at `pkg`; with `tractOnly`, just this project's front end and
  * tract (for comparing builds of the same code).
  */
@@ -114,6 +136,7 @@ window.bench = async ({ pkg, tractOnly, runs, warmup, recordingRuns, recordingRa
 
   // A ten-minute recording at a device rate, in the page's chunked way.
   const recording = await samples("/artifacts/bench/recording.f32");
+  results.liveHop = liveHops(Recognizer, recording, recordingRate, 5);
   const recognizer = new Recognizer();
   const analysis = analyzeRecording(recognizer, recording, recordingRate);
   results.recording = {

@@ -132,6 +132,12 @@ function report(bench, launches) {
   say(`| tract int8 / tract float | ${(int8.tract.median / float.tract.median).toFixed(2)} |`);
   say(`| front end + tract int8 per window (ms) | ${ms(frontEnd.median + int8.tract.median)} |`);
   say();
+  say(`Live, as the page runs it: \`Recognizer.push\` of 0.5 s of the ${bench.recording.rate} Hz recording (resampling, front end, gate, model, smoothing), the pushes that completed a scored hop:`);
+  say();
+  say("| stage | median | min | max | runs |");
+  say("|---|---|---|---|---|");
+  say(row("one live hop", bench.liveHop));
+  say();
   say(`Largest logit difference tract vs onnxruntime-web: int8 ${int8.maxLogitDifference.toFixed(4)}, float ${float.maxLogitDifference.toFixed(6)}.`);
   say();
   const a = recording.analyze;

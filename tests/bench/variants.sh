@@ -5,7 +5,7 @@
 #   bash tests/bench/variants.sh [NAME ...]     (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/scripts/env.sh
+source scripts/env.sh
 export CARGO_TARGET_DIR="$VE_CACHE/target-wasm-variants"
 out=artifacts/bench
 
@@ -31,7 +31,7 @@ build() {
   echo "== variant $name"
   local start=$SECONDS pkg
   pkg="$PWD/$out/pkg-$name"
-  # Exactly the shipped build (tests/scripts/build-web.sh) but for the flags, profile and features.
+  # Exactly the shipped build (scripts/build-web.sh) but for the flags, profile and features.
   (cd "$crate" && RUSTFLAGS="$flags" wasm-pack --quiet build --target web --out-dir "$pkg" --no-pack \
     --profile wasm-release -- --no-default-features ${config:+--config "$config"})
   echo "   built in $((SECONDS - start)) s: $(stat -c %s "$pkg/voice_emotion_bg.wasm") bytes"

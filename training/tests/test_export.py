@@ -57,5 +57,5 @@ def test_window_norm_graph(tmp_path):
         quantize(float_path, int8_path, np.stack([window] * 8))
         expected = model(x)[0].detach().numpy()
         for path, tol in ((float_path, 1e-4), (int8_path, 0.1)):
-            out = session(path, optimize=False).run(None, {"input": window.reshape(INPUT_SHAPE)})[0][0]
+            out = session(path).run(None, {"input": window.reshape(INPUT_SHAPE)})[0][0]
             np.testing.assert_allclose(out, expected, atol=tol)

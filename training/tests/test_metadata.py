@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from training.config import FORMAT, FRONTEND, INPUT_SHAPE, LABELS, SAMPLE_RATE, SPEECH_GATE, WINDOW
+from training.config import DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, SAMPLE_RATE, SPEECH_GATE, WINDOW
 from training.metadata import read
 
 from .conftest import REPO
@@ -12,6 +12,8 @@ from .conftest import REPO
 def test_shipped_metadata(name):
     meta = read(REPO / "models" / name)
     assert meta["speech_gate"] == SPEECH_GATE
+    assert {k: v for k, v in meta["decision"].items() if k != "temperature"} == DECISION
+    assert meta["decision"]["temperature"] == meta["metrics"]["cv"]["calibration"]["temperature"] > 0
     assert meta["format"] == FORMAT and meta["labels"] == list(LABELS)
     assert meta["sample_rate"] == SAMPLE_RATE and meta["frontend"] == FRONTEND
     assert meta["window"] == WINDOW and meta["input"]["shape"] == list(INPUT_SHAPE)

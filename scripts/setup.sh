@@ -5,8 +5,8 @@
 #   setup.sh all      that, plus the training venv (for the tests)
 set -euo pipefail
 what="${1:-all}"
-cd "$(dirname "$0")/../.."
-source tests/scripts/env.sh
+cd "$(dirname "$0")/.."
+source scripts/env.sh
 mkdir -p "$VE_TOOLS"
 
 step() { printf '\n== setup: %s\n' "$*"; }

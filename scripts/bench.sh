@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench`: the release wasm, then the in-browser benchmarks (tests/bench/run.mjs).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-bash tests/scripts/setup.sh browser
-bash tests/scripts/build-web.sh
-source tests/scripts/env.sh
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh browser
+bash scripts/build-web.sh
+source scripts/env.sh
 node tests/bench/run.mjs

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite; prints each suite's result and one closing line "N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-bash tests/scripts/setup.sh all || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
-source tests/scripts/env.sh
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh all || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+source scripts/env.sh
 export VE_ARTIFACTS="${VE_ARTIFACTS:-$PWD/artifacts}"
 mkdir -p "$VE_ARTIFACTS"
 logs=$(mktemp -d)
@@ -43,7 +43,7 @@ suite "cargo test" tests cargo test --locked
 suite "training tests" tests "$py" -m pytest training/tests -q -p no:cacheprovider --smoke-out "$smoke"
 suite "smoke model in Rust" tests env VE_PARITY_DIR="$smoke/parity" cargo test --locked --test parity
 suite "wasm tests (Chromium)" tests wasm-pack test --headless --chrome -- --no-default-features
-suite "web build" check bash tests/scripts/build-web.sh
+suite "web build" check bash scripts/build-web.sh
 suite "end to end (Chromium)" tests node --test --test-concurrency=1 tests/e2e/
 
 echo; echo "== summary"
