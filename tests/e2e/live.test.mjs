@@ -194,12 +194,19 @@ test("per-hop processing time inside the page", async () => {
   );
 });
 
-test("every bar's colour stands at least 3:1 against its track", async () => {
-  const pairs = await session.page.$$eval("#bars .track", (tracks) =>
+test("the bars: each colour 3:1 against its track; they glide unless the user asks for less motion", async () => {
+  const { page } = session;
+  const pairs = await page.$$eval("#bars .track", (tracks) =>
     tracks.map((track) => [getComputedStyle(track.firstChild).backgroundColor, getComputedStyle(track).backgroundColor]),
   );
   assert.equal(pairs.length, 8);
   for (const [fill, track] of pairs) assert.ok(contrastRatio(fill, track) >= 3, `${fill} on ${track}: ${contrastRatio(fill, track)}`);
+
+  const transitions = () => page.$$eval("#bars, #bars .fill", (els) => [...new Set(els.map((el) => getComputedStyle(el).transitionDuration))]);
+  assert.deepEqual(await transitions(), ["0.5s"]);
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  assert.deepEqual(await transitions(), ["0s"]);
+  await page.emulateMedia({ reducedMotion: null });
 });
 
 test("the history holds the last minute only, drawn to scale", async () => {
