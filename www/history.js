@@ -5,6 +5,8 @@ import { readingClass, title } from "./emotions.js";
 
 /** How far back the history reaches, in seconds. */
 export const HISTORY_SECONDS = 60;
+/** What the sentence says while there is no history, so that an empty strip is not a puzzle. */
+const EMPTY = "Nothing yet: this fills while listening, and Stop erases it.";
 
 /**
  * Draws into `strip` (a list) and `summary` (a paragraph). `add(time, reading)` records that the
@@ -14,6 +16,7 @@ export const HISTORY_SECONDS = 60;
 export function createHistory(strip, summary) {
   let runs = []; // { start, end, reading }, oldest first; neighbours differ
   let now = 0;
+  summary.textContent = EMPTY;
 
   const draw = () => {
     const from = now - HISTORY_SECONDS;
@@ -45,7 +48,7 @@ export function createHistory(strip, summary) {
       runs = [];
       now = 0;
       strip.replaceChildren();
-      summary.textContent = "";
+      summary.textContent = EMPTY;
     },
   };
 }

@@ -67,8 +67,7 @@ export function setUpLive(recognizer) {
     startButton.disabled = true;
     message.hidden = true;
     announcer.reset();
-    hold.reset();
-    history.clear();
+    hold.reset(); // the history needs no reset: Stop erased it
     latest = null;
     show("starting", "Starting the microphone…", { word: "Starting" });
     try {
