@@ -74,7 +74,8 @@ test("live: bars move, speech reads as the CLI's verdict, silence reads as no sp
   const speech = views.filter((v) => v.state === "speech" || v.state === "unsure");
   assert.ok(speech.length > 0, `no speech shown; states: ${[...new Set(views.map((v) => v.state))]}`);
   for (const v of speech) assert.ok(Math.abs(v.bars.reduce((a, b) => a + b) - 1) < 2e-3, `${v.bars}`);
-  const distinct = new Set(speech.map((v) => v.bars.join()));
+  // Whatever the headline holds, the bars show every prediction with speech (dimmed in other states).
+  const distinct = new Set(views.filter((v) => v.bars.some((p) => p > 0)).map((v) => v.bars.join()));
   assert.ok(distinct.size >= 3, `the bars took only ${distinct.size} positions`);
 
   // The verdict over the speech is the CLI's overall label for the same file: each prediction
