@@ -8,13 +8,58 @@ export const percent = (p) => `${Math.round(p * 100)} %`;
 /** CSS classes that give an element the label's colour (`--colour`). */
 export const colourClass = (label) => `emotion emotion-${label}`;
 
-/** The words for an emotion: its label when confident enough, otherwise "Not sure". */
-export function verdict(emotion, unsureBelow) {
-  if (emotion.confidence < unsureBelow) {
-    return { sure: false, headline: "Not sure", detail: `maybe ${emotion.label}, ${percent(emotion.confidence)}` };
+/** Labels that are nouns, as adjectives ("the voice sounds disgusted"); the others already are. */
+const ADJECTIVES = { disgust: "disgusted" };
+export const adjective = (label) => ADJECTIVES[label] ?? label;
+
+/**
+ * What an emotion (or `null`, no speech) reads as, in words:
+ *   key       what the display compares over time ("no-speech", "unsure:calm,sad", "angry")
+ *   kind      "speech", "unsure" or "no-speech"
+ *   names     the labels it names: the label, or the two leading ones when not sure
+ *   word      one word, lower case ("angry", "not sure", "no speech")
+ *   name      a short name ("Angry", "Not sure: calm or sad", "No speech")
+ *   headline  a sentence ("The voice sounds angry", "Not sure: the voice could be calm or sad")
+ */
+export function reading(emotion, labels, unsureBelow) {
+  if (!emotion) {
+    return { key: "no-speech", kind: "no-speech", names: [], word: "no speech", name: "No speech", headline: "No speech" };
   }
-  return { sure: true, headline: title(emotion.label), detail: `${percent(emotion.confidence)} sure` };
+  if (emotion.confidence >= unsureBelow) {
+    const word = adjective(emotion.label);
+    return { key: emotion.label, kind: "speech", names: [emotion.label], word, name: title(word), headline: `The voice sounds ${word}` };
+  }
+  const names = leading(emotion.probabilities, 2).map((i) => labels[i]);
+  const [first, second] = names.map(adjective);
+  return {
+    // The pair in label order: "calm or sad" and "sad or calm" are the same reading.
+    key: `unsure:${[...names].sort((a, b) => labels.indexOf(a) - labels.indexOf(b))}`,
+    kind: "unsure",
+    names,
+    word: "not sure",
+    name: `Not sure: ${first} or ${second}`,
+    headline: `Not sure: the voice could be ${first} or ${second}`,
+  };
 }
+
+/** The numbers behind a reading, from `probabilities` (which may be newer than the reading). */
+export function numbers(reading, probabilities, labels) {
+  const p = (label) => probabilities[labels.indexOf(label)];
+  if (reading.kind === "speech") return `${percent(p(reading.names[0]))} sure`;
+  if (reading.kind === "unsure") return reading.names.map((label) => `${adjective(label)} ${percent(p(label))}`).join(", ");
+  return "";
+}
+
+/** CSS classes that colour a reading: the label's colour, or the hatching of "not sure" and "no speech". */
+export const readingClass = (reading) => (reading.kind === "speech" ? colourClass(reading.names[0]) : reading.kind);
+
+/** Indices of the `count` largest values, largest first. */
+const leading = (values, count) =>
+  values
+    .map((value, i) => [value, i])
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, count)
+    .map(([, i]) => i);
 
 /** Seconds as m:ss.s */
 export function clock(seconds) {

@@ -2,12 +2,15 @@
 // then show the overall result and the timeline, and offer them as CSV and JSON.
 
 import { MAX_FILE_BYTES, decodeAudio, monoChunks, readHeader } from "./decode.js";
-import { clock, colourClass, percent, title, verdict } from "./emotions.js";
+import { clock, numbers, percent, reading, readingClass } from "./emotions.js";
+import { readableTimeline } from "./timeline.js";
 
 /** Audio handed to the analyser at a time; small enough that a piece takes a few milliseconds. */
 const CHUNK_SECONDS = 0.25;
 /** Longest stretch of work before the page gets the main thread back (keeps it responsive). */
 const YIELD_AFTER_MS = 30;
+/** The status line (a live region) changes at most this often, so screen readers are not flooded. */
+const STATUS_EVERY_MS = 1000;
 
 export function setUpFile(recognizer) {
   const section = document.getElementById("file");
@@ -41,6 +44,7 @@ export function setUpFile(recognizer) {
     }
     progress.removeAttribute("value"); // indeterminate while decoding
     setState("working", `Decoding ${file.name}…`);
+    let statusAt = performance.now();
     let buffer, header;
     try {
       const bytes = await file.arrayBuffer();
@@ -68,7 +72,10 @@ export function setUpFile(recognizer) {
         analyzer.push(chunk);
         if (performance.now() - lastYield > YIELD_AFTER_MS) {
           progress.value = analyzer.seconds / buffer.duration;
-          setState("working", `Analysing ${file.name}: ${clock(analyzer.seconds)} of ${clock(buffer.duration)}`);
+          if (performance.now() - statusAt >= STATUS_EVERY_MS) {
+            setState("working", `Analysing ${file.name}: ${clock(analyzer.seconds)} of ${clock(buffer.duration)}`);
+            statusAt = performance.now();
+          }
           await new Promise((resolve) => setTimeout(resolve, 0));
           if (mine !== run) return;
           lastYield = performance.now();
@@ -134,35 +141,36 @@ function decodeFailure(file, error) {
   return `${file.name} could not be decoded as audio. Try WAV, FLAC, MP3 or Ogg.`;
 }
 
-/** The overall verdict, a strip of coloured segments, and the same segments as a table. */
+/**
+ * The overall verdict, a strip of coloured stretches, and the same stretches as a table; the
+ * stretches are the timeline as `readableTimeline` reads it (the exports keep the analysis's own).
+ */
 function render(analysis, labels, unsureBelow) {
-  const overall = verdict(analysis.overall, unsureBelow);
+  const overall = reading(analysis.overall, labels, unsureBelow);
   const overallEl = document.getElementById("file-overall");
   overallEl.textContent = overall.headline;
   overallEl.dataset.label = analysis.overall.label;
-  document.getElementById("file-overall-detail").textContent = `(${overall.detail})`;
+  document.getElementById("file-overall-detail").textContent = `(${numbers(overall, analysis.overall.probabilities, labels)})`;
 
   const strip = document.getElementById("timeline-strip");
   const rows = document.getElementById("timeline-rows");
   strip.replaceChildren();
   rows.replaceChildren();
-  for (const segment of analysis.timeline) {
-    const name = segment.emotion ? title(segment.emotion.label) : "No speech";
-    const colour = segment.emotion ? colourClass(segment.emotion.label) : "no-speech";
-
+  for (const { start, end, probabilities, reading: heard } of readableTimeline(analysis.timeline, labels, unsureBelow)) {
     const block = document.createElement("li");
-    block.className = colour;
-    block.style.flexGrow = String(segment.end - segment.start);
-    block.textContent = name;
+    block.className = readingClass(heard);
+    block.style.flexGrow = String(end - start);
+    block.textContent = heard.name;
     strip.append(block);
 
     const row = document.createElement("tr");
-    row.className = colour;
-    row.dataset.label = segment.emotion?.label ?? "";
+    row.className = readingClass(heard);
+    row.dataset.reading = heard.key;
     const swatch = document.createElement("span");
     swatch.className = "swatch";
     swatch.setAttribute("aria-hidden", "true");
-    const cells = [clock(segment.start), clock(segment.end), name, segment.emotion ? percent(segment.emotion.confidence) : ""].map(
+    const confidence = probabilities ? percent(Math.max(...probabilities)) : "";
+    const cells = [clock(start), clock(end), heard.name, confidence].map(
       (text) => Object.assign(document.createElement("td"), { textContent: text }),
     );
     cells[2].prepend(swatch);

@@ -1,9 +1,12 @@
-// The live view: Start/Stop, the eight bars, the verdict in words, and its announcements.
+// The live view: Start/Stop, the verdict in words (held steady, see hold.js), the eight bars or
+// the simple view, the last minute's history, and the announcements.
 // Capture and recognition happen in wasm (Microphone); this module only shows predictions.
 
 import { Microphone } from "./pkg/voice_emotion.js";
 import { createAnnouncer } from "./announcer.js";
-import { colourClass, percent, title, verdict } from "./emotions.js";
+import { adjective, colourClass, numbers, percent, reading, readingClass, title } from "./emotions.js";
+import { createHistory } from "./history.js";
+import { createHold } from "./hold.js";
 
 const ANNOUNCE_EVERY_MS = 3000;
 
@@ -11,34 +14,51 @@ export function setUpLive(recognizer) {
   const section = document.getElementById("live");
   const startButton = document.getElementById("start");
   const stopButton = document.getElementById("stop");
+  const simpleToggle = document.getElementById("simple-toggle");
   const message = document.getElementById("mic-message");
   const headline = document.getElementById("dominant");
   const detail = document.getElementById("dominant-detail");
+  const simpleShape = document.getElementById("simple-shape");
+  const simpleWord = document.getElementById("simple-word");
   const announcer = createAnnouncer(document.getElementById("announcer"), ANNOUNCE_EVERY_MS);
-  const bars = createBars(document.getElementById("bars"), recognizer.labels);
-  const unsureBelow = recognizer.unsureBelow;
+  const { labels, unsureBelow } = recognizer;
+  const bars = createBars(document.getElementById("bars"), labels);
+  const history = createHistory(document.getElementById("history-strip"), document.getElementById("history-summary"));
+  const hold = createHold();
   let predictions = 0;
+  let latest = null; // the newest emotion heard, for the numbers under a held verdict
 
-  const show = (state, words, more = "", label = "") => {
+  /** `word` is the simple view's big word; `shape` the classes of its shape (colour and form). */
+  const show = (state, words, { more = "", label = "", word = "", shape = "" } = {}) => {
     section.dataset.state = state;
     headline.textContent = words;
     headline.dataset.label = label;
     detail.textContent = more;
+    simpleWord.textContent = word;
+    simpleShape.className = `shape ${shape}`;
   };
 
   const onPrediction = (prediction) => {
     if (predictions++ === 0) performance.mark("voice-emotion:first-prediction");
     const emotion = prediction.emotion;
-    if (!emotion) {
-      bars.clear();
-      show("no-speech", "Listening — no speech");
-      announcer.say("No speech");
-      return;
+    if (emotion) latest = emotion;
+    const shown = hold.update(reading(emotion, labels, unsureBelow), prediction.time);
+    history.add(prediction.time, shown);
+    // The bars follow every prediction, but keep the last speech through a pause the verdict holds.
+    if (emotion) bars.set(emotion);
+    else if (shown?.kind !== "speech" && shown?.kind !== "unsure") bars.clear();
+    if (!shown) return; // nothing has led long enough yet: still "Listening…"
+    if (shown.kind === "no-speech") {
+      show("no-speech", "Listening — no speech", { word: "No speech", shape: "no-speech" });
+    } else {
+      show(shown.kind, shown.headline, {
+        more: numbers(shown, latest.probabilities, labels),
+        label: shown.names[0],
+        word: title(shown.word),
+        shape: readingClass(shown),
+      });
     }
-    bars.set(emotion);
-    const { sure, headline: words, detail: more } = verdict(emotion, unsureBelow);
-    show(sure ? "speech" : "unsure", words, more, emotion.label);
-    announcer.say(sure ? `Sounds ${emotion.label}` : "Not sure");
+    announcer.say(shown.headline);
   };
 
   const microphone = new Microphone(recognizer, onPrediction, new URL("capture-worklet.js", import.meta.url).href);
@@ -47,17 +67,19 @@ export function setUpLive(recognizer) {
     startButton.disabled = true;
     message.hidden = true;
     announcer.reset();
-    show("starting", "Starting the microphone…");
+    hold.reset(); // the history needs no reset: Stop erased it
+    latest = null;
+    show("starting", "Starting the microphone…", { word: "Starting" });
     try {
       await microphone.start();
       stopButton.disabled = false;
       stopButton.focus();
-      show("listening", "Listening…");
+      show("listening", "Listening…", { word: "Listening" });
     } catch (error) {
       message.textContent = error.message;
       message.dataset.error = error.name;
       message.hidden = false;
-      show("error", "Not listening");
+      show("error", "Not listening", { word: "Not listening" });
       startButton.disabled = false;
     }
   });
@@ -65,15 +87,21 @@ export function setUpLive(recognizer) {
   stopButton.addEventListener("click", () => {
     microphone.stop();
     bars.clear();
-    show("idle", "Stopped. Press Start to listen again.");
+    history.clear(); // the history is never kept beyond the session that made it
+    show("idle", "Stopped. Press Start to listen again.", { word: "Stopped" });
     announcer.say("Stopped");
     stopButton.disabled = true;
     startButton.disabled = false;
     startButton.focus();
   });
 
-  show("idle", "Press Start and speak.");
+  simpleToggle.addEventListener("change", () => {
+    section.classList.toggle("simple", simpleToggle.checked);
+  });
+
+  show("idle", "Press Start and speak.", { word: "Not listening" });
   startButton.disabled = false;
+  simpleToggle.disabled = false;
 }
 
 /** One row per label: name, bar and percentage, in `list`; `set(emotion)` and `clear()` draw them. */
@@ -84,7 +112,7 @@ export function createBars(list, labels) {
     row.dataset.label = label;
     const name = document.createElement("span");
     name.className = "name";
-    name.textContent = title(label);
+    name.textContent = title(adjective(label));
     const track = document.createElement("span");
     track.className = "track";
     track.setAttribute("aria-hidden", "true");

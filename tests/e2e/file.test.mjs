@@ -1,20 +1,22 @@
 // The file view: the angry WAV picked and dropped gives the CLI's overall label and timeline; the
 // exports hold the same; a matrix of bad and unusual files each gives a clear message or the
-// right answer, and the page keeps working; nothing is stored and no request leaves the machine.
+// right answer, and the page keeps working; a long file shows its progress calmly and can be
+// cancelled; nothing is stored and no request leaves the machine.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { HOP_SECONDS, readableTimeline } from "../../www/timeline.js";
 import {
   NOTHING_STORED,
   angryWav,
+  captureState,
   cli,
   foreignRequests,
   openApp,
   scratch,
-  screenshot,
   storedItems,
   wavSamples,
 } from "./helpers.mjs";
@@ -54,15 +56,46 @@ test("a picked file gives the CLI's overall label and timeline, and exports them
   await page.setInputFiles("#file-input", wav);
   const { state, status } = await settled(page);
   assert.equal(state, "done", status);
-  await screenshot(page, "file-1-result");
+  await captureState(page, "file-1-result");
 
+  const { labels, unsureBelow } = await page.evaluate(async () => {
+    const { Recognizer } = await import("./pkg/voice_emotion.js");
+    const recognizer = new Recognizer();
+    const { labels, unsureBelow } = recognizer;
+    recognizer.free();
+    return { labels, unsureBelow };
+  });
   assert.equal(await page.getAttribute("#file-overall", "data-label"), expected.label);
-  const rows = await page.$$eval("#timeline-rows tr", (trs) => trs.map((tr) => tr.dataset.label));
-  assert.deepEqual(
-    rows,
-    expected.timeline.map((s) => s.emotion?.label ?? ""),
+  const overall = await page.textContent("#file-overall");
+  if (expected.confidence >= unsureBelow) assert.equal(overall, `The voice sounds ${expected.label}`);
+  else assert.match(overall, new RegExp(`^Not sure: the voice could be ${expected.label} or \\w+$`));
+  assert.equal(await page.textContent("#file .caveat"), "This is how the voice sounds, not how the person feels.");
+
+  // The timeline shown is the CLI's, read with the "not sure" threshold and without stretches
+  // shorter than a hop: each row starts where the one before ends, lasts at least a hop (to the
+  // tenth of a second shown), reads differently from its neighbours, and says "Not sure" when its
+  // confidence is under the threshold (but for rounding to a whole percent).
+  const readable = readableTimeline(expected.timeline, labels, unsureBelow);
+  const rows = await page.$$eval("#timeline-rows tr", (trs) =>
+    trs.map((tr) => ({ reading: tr.dataset.reading, cells: [...tr.cells].map((td) => td.textContent) })),
   );
-  assert.equal(await page.$$eval("#timeline-strip li", (lis) => lis.length), expected.timeline.length);
+  assert.deepEqual(
+    rows.map((row) => row.reading),
+    readable.map((s) => s.reading.key),
+  );
+  assert.equal(await page.$$eval("#timeline-strip li", (lis) => lis.length), readable.length);
+  const seconds = (clock) => Number(clock.split(":")[0]) * 60 + Number(clock.split(":")[1]);
+  assert.equal(rows[0].cells[0], "0:00.0");
+  rows.forEach(({ reading, cells: [from, to, name, confidence] }, i) => {
+    if (i > 0) assert.equal(from, rows[i - 1].cells[1], `row ${i} starts where row ${i - 1} ends`);
+    if (rows.length > 1) assert.ok(seconds(to) - seconds(from) >= HOP_SECONDS - 0.1, `row ${i}: ${from}-${to}`);
+    if (i > 0) assert.notEqual(reading, rows[i - 1].reading, `rows ${i - 1} and ${i} read the same`);
+    if (confidence && Math.abs(parseInt(confidence) - unsureBelow * 100) > 1) {
+      assert.equal(name.startsWith("Not sure: "), parseInt(confidence) < unsureBelow * 100, `row ${i}: ${name} ${confidence}`);
+    }
+  });
+  const short = expected.timeline.filter((s) => s.end - s.start < HOP_SECONDS).length;
+  console.log(`file: the CLI's ${expected.timeline.length} segments (${short} shorter than a hop) read as ${rows.length} rows`);
 
   // The JSON export holds the numbers: the CLI's, but for rounding (wasm and x86 int8 kernels round
   // differently, and one requantization step can move a probability by up to about 1e-2).
@@ -189,9 +222,9 @@ test("bad files give clear messages and the page keeps working", async () => {
     else if (status) assert.equal(seen.status, status, name);
     if (label) assert.equal(await page.getAttribute("#file-overall", "data-label"), label, name);
     if (seen.state !== "done") assert.equal(await page.isHidden("#file-result"), true, name);
-    if (name === "notes.wav") await screenshot(page, "file-2-not-audio");
-    if (name === "silence.wav") await screenshot(page, "file-3-no-speech");
-    if (name === "truncated.wav") await screenshot(page, "file-4-cut-short");
+    if (name === "notes.wav") await captureState(page, "file-2-not-audio");
+    if (name === "silence.wav") await captureState(page, "file-3-no-speech");
+    if (name === "truncated.wav") await captureState(page, "file-4-cut-short");
   }
 
   // After all of that, a good file still gets its answer.
@@ -199,6 +232,48 @@ test("bad files give clear messages and the page keeps working", async () => {
   const { state } = await settled(page);
   assert.equal(state, "done");
   assert.equal(await page.getAttribute("#file-overall", "data-label"), expected.label);
+});
+
+test("a long file: a named progress bar, a status line rewritten at most once a second, Cancel", async () => {
+  const { page } = session;
+  // Three minutes of the angry clip and silence: seconds of work in the page.
+  const long = join(dir, "long.wav");
+  execFileSync("sox", [wav, long, "rate", "16000", "repeat", "25"]);
+  // axe-core does not ask a native <progress> for a name; the accessibility tree must have it.
+  assert.equal(await page.getByRole("progressbar", { name: "Progress of the analysis", includeHidden: true }).count(), 1);
+
+  await page.evaluate(() => {
+    // Every rewrite of the status line and every move of the progress bar, with its time.
+    window.fileWork = { statuses: [], moves: 0 };
+    const status = document.getElementById("file-status");
+    new MutationObserver(() => window.fileWork.statuses.push({ at: performance.now(), text: status.textContent })).observe(status, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+    new MutationObserver(() => window.fileWork.moves++).observe(document.getElementById("file-progress"), { attributeFilter: ["value"] });
+  });
+  await page.setInputFiles("#file-input", long);
+  await page.waitForFunction(() => document.getElementById("file-status").textContent.startsWith("Analysing"), null, { timeout: 60000 });
+  await captureState(page, "file-5-working");
+  const { state } = await settled(page);
+  assert.equal(state, "done");
+
+  const { statuses, moves } = await page.evaluate(() => window.fileWork);
+  const progress = statuses.filter((s) => /^(Decoding|Analysing)/.test(s.text));
+  console.log(`long file: the progress bar moved ${moves} times; the status line said ${progress.map((s) => s.text).join(" | ")}`);
+  assert.ok(moves >= 5, `the progress bar moved only ${moves} times`);
+  assert.ok(progress.length >= 2);
+  progress.slice(1).forEach((s, i) => assert.ok(s.at - progress[i].at >= 990, `"${progress[i].text}" then "${s.text}" ${(s.at - progress[i].at).toFixed(0)} ms later`));
+
+  // Cancel while it works (another name: picking the same file again would change nothing).
+  const again = join(dir, "long-again.wav");
+  copyFileSync(long, again);
+  await page.setInputFiles("#file-input", again);
+  await page.waitForFunction(() => document.getElementById("file").dataset.state === "working");
+  await page.click("#file-cancel");
+  assert.equal(await page.textContent("#file-status"), "Cancelled.");
+  await captureState(page, "file-6-cancelled");
 });
 
 test("nothing was stored and no request left this machine", async () => {

@@ -1,13 +1,16 @@
 // Shared set-up for the end-to-end tests: the page served from www/ on localhost, headless
 // Chromium (optionally with a fake microphone playing a file), test audio made with sox from the
-// real corpora, the CLI's answer for the same file, and a record of every request the page makes.
+// real corpora, the CLI's answer for the same file, a record of every request the page makes, and
+// screenshots and accessibility scans of each state.
 
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AxeBuilder } from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
 // http-server's dependencies use a deprecated Node API; the warning is noise in test logs.
@@ -123,6 +126,42 @@ export async function screenshot(page, name) {
     timeout: 2000,
   }).catch(() => {}); // a live view may start a new transition every 0.5 s; take the picture anyway
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** A phone's screen, for the second screenshot of every state. */
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * Records a state of the page, named `name`: a screenshot at the current width and one at phone
+ * width, and an axe-core scan, which must find no violation.
+ */
+export async function captureState(page, name) {
+  await screenshot(page, name);
+  assert.deepEqual(await accessibilityViolations(page), [], `axe-core in state ${name}`);
+  const desktop = page.viewportSize();
+  await page.setViewportSize(PHONE);
+  await screenshot(page, `${name}-phone`);
+  await page.setViewportSize(desktop);
+}
+
+/** What axe-core finds wrong in the page as it is now, one "rule: element" per finding. */
+export async function accessibilityViolations(page) {
+  // Legacy mode runs axe in the page itself: it has no frames, and no extra tab is opened.
+  const { violations } = await new AxeBuilder({ page }).setLegacyMode().analyze();
+  return violations.flatMap((v) => v.nodes.map((node) => `${v.id}: ${node.target.join(" ")} (${v.help})`));
+}
+
+/** The WCAG contrast ratio of two computed CSS colours ("rgb(r, g, b)"). */
+export function contrastRatio(first, second) {
+  const luminance = (css) => {
+    const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((c) => {
+      const v = Number(c) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(first), luminance(second)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
 }
 
 /** A temporary folder for this test file's audio. */

@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { ROOT, foreignRequests, launch, openPage, screenshot, serve } from "./helpers.mjs";
+import { ROOT, captureState, foreignRequests, launch, openPage, serve } from "./helpers.mjs";
 
 let server;
 
@@ -89,7 +89,7 @@ for (const { microphone, error, words } of [
       assert.equal(await page.getAttribute("#live", "data-state"), "error");
       assert.equal(await page.isEnabled("#start"), true);
       assert.equal(await page.isEnabled("#stop"), false);
-      await screenshot(page, `mic-${microphone}`);
+      await captureState(page, `mic-${microphone}`);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -1,0 +1,129 @@
+// The page's display rules on crafted predictions and timelines, in Node (they touch no DOM): the
+// words, the hold on the live headline, the live history's sentence, and the file timeline as
+// the page shows it.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { numbers, reading } from "../../www/emotions.js";
+import { summarize } from "../../www/history.js";
+import { HOLD_SECONDS, createHold } from "../../www/hold.js";
+import { HOP_SECONDS, readableTimeline } from "../../www/timeline.js";
+
+const LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
+const UNSURE_BELOW = 0.4;
+
+/** Probabilities with `weights` ({ label: p }) and the rest shared evenly by the other labels. */
+function probabilities(weights) {
+  const given = Object.values(weights).reduce((a, b) => a + b, 0);
+  const rest = (1 - given) / (LABELS.length - Object.keys(weights).length);
+  return LABELS.map((label) => weights[label] ?? rest);
+}
+
+/** The emotion the wasm would report for `weights`. */
+function emotion(weights) {
+  const p = probabilities(weights);
+  const best = p.indexOf(Math.max(...p));
+  return { label: LABELS[best], confidence: p[best], probabilities: p };
+}
+
+const read = (weights) => reading(weights && emotion(weights), LABELS, UNSURE_BELOW);
+
+test("a sure verdict is a sentence about the voice, with an adjective", () => {
+  const adjectives = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgusted", "surprised"];
+  LABELS.forEach((label, i) => {
+    const sure = read({ [label]: 0.9 });
+    assert.equal(sure.headline, `The voice sounds ${adjectives[i]}`);
+    assert.equal(sure.kind, "speech");
+    assert.equal(numbers(sure, emotion({ [label]: 0.9 }).probabilities, LABELS), "90 % sure");
+  });
+});
+
+test('"not sure" says which two the voice could be', () => {
+  const unsure = read({ calm: 0.35, sad: 0.3 });
+  assert.equal(unsure.headline, "Not sure: the voice could be calm or sad");
+  assert.equal(unsure.name, "Not sure: calm or sad");
+  assert.equal(numbers(unsure, probabilities({ calm: 0.35, sad: 0.3 }), LABELS), "calm 35 %, sad 30 %");
+  // The same two, the other way round, are the same reading.
+  assert.equal(read({ sad: 0.35, calm: 0.3 }).key, unsure.key);
+  assert.notEqual(read({ calm: 0.35, disgust: 0.3 }).key, unsure.key);
+  assert.equal(read({ disgust: 0.35, calm: 0.3 }).headline, "Not sure: the voice could be disgusted or calm");
+  assert.deepEqual([read(null).kind, read(null).headline], ["no-speech", "No speech"]);
+});
+
+test(`the headline changes only when another reading has led for ${HOLD_SECONDS} s`, () => {
+  const hold = createHold();
+  let time = 0;
+  /** One prediction 0.5 s after the last; what the headline shows then (null: nothing yet). */
+  const next = (weights) => hold.update(read(weights), (time += 0.5))?.key ?? null;
+  const steps = HOLD_SECONDS / 0.5; // predictions after the first before a new reading shows
+
+  // Nothing shows until one reading has led long enough; a first half second of "fearful" never does.
+  assert.equal(next({ fearful: 0.9 }), null);
+  for (let i = 0; i < steps; i++) assert.equal(next({ angry: 0.8 }), null);
+  assert.equal(next({ angry: 0.8 }), "angry");
+
+  // A single contrary hop, a near-tie flipping every hop, a short pause, a brief "not sure": no change.
+  assert.equal(next({ fearful: 0.9 }), "angry");
+  for (let i = 0; i < 8; i++) assert.equal(next(i % 2 ? { angry: 0.45 } : { fearful: 0.45 }), "angry");
+  for (let i = 0; i < steps; i++) assert.equal(next(null), "angry");
+  for (let i = 0; i < steps; i++) assert.equal(next({ calm: 0.35, sad: 0.3 }), "angry");
+
+  // Another reading that keeps the lead takes over after exactly the hold time.
+  for (let i = 0; i < steps; i++) assert.equal(next({ sad: 0.7 }), "angry", "took over before the hold time");
+  assert.equal(next({ sad: 0.7 }), "sad");
+  for (let i = 0; i < steps; i++) next(null);
+  assert.equal(next(null), "no-speech");
+
+  hold.reset();
+  assert.equal(next({ sad: 0.7 }), null);
+});
+
+test("the history's sentence says what the voice mostly sounded like, and for how long", () => {
+  const runs = (...parts) => {
+    let start = 0;
+    return parts.map(([weights, seconds]) => ({ start, end: (start += seconds), reading: read(weights) }));
+  };
+  const calm = { calm: 0.8 };
+  const angry = { angry: 0.8 };
+  assert.equal(summarize(runs([calm, 40], [angry, 4], [null, 6]), 50), "Mostly calm; angry for 4 s");
+  assert.equal(summarize(runs([null, 3], [angry, 12]), 15), "Angry for 12 s");
+  assert.equal(summarize(runs([calm, 5], [{ sad: 0.8 }, 4], [angry, 3]), 12), "Calm for 5 s, sad for 4 s, angry for 3 s");
+  assert.equal(summarize(runs([{ calm: 0.35, sad: 0.3 }, 10], [angry, 4]), 14), "Mostly not sure; angry for 4 s");
+  assert.equal(summarize(runs([null, 20]), 20), "No speech yet");
+  assert.equal(summarize(runs([null, 60]), 75), "No speech in the last minute");
+  assert.equal(summarize([], 0), "No speech yet");
+});
+
+test("the file timeline reads by the threshold and has no stretch shorter than a hop", () => {
+  const timeline = (...parts) =>
+    parts.map(([weights, start, end]) => ({ start, end, emotion: weights && emotion(weights) }));
+  const shown = (t) => readableTimeline(t, LABELS, UNSURE_BELOW).map((s) => [s.reading.key, s.start, s.end]);
+
+  // The issue's case: a first fifth of a second of "fearful" after a short silence.
+  assert.deepEqual(
+    shown(timeline([null, 0, 0.4], [{ fearful: 0.9 }, 0.4, 0.6], [{ angry: 0.8 }, 0.6, 3], [{ calm: 0.3, sad: 0.25 }, 3, 4], [null, 4, 6])),
+    [
+      ["no-speech", 0, 0.6],
+      ["angry", 0.6, 3],
+      ["unsure:calm,sad", 3, 4],
+      ["no-speech", 4, 6],
+    ],
+  );
+  // A short stretch joins the longer neighbour, whose mean it joins.
+  const joined = readableTimeline(timeline([{ angry: 0.8 }, 0, 2], [{ fearful: 0.9 }, 2, 2.3], [{ sad: 0.8 }, 2.3, 3]), LABELS, UNSURE_BELOW);
+  assert.deepEqual(
+    joined.map((s) => [s.reading.key, s.start, s.end]),
+    [
+      ["angry", 0, 2.3],
+      ["sad", 2.3, 3],
+    ],
+  );
+  const angry = LABELS.indexOf("angry");
+  assert.ok(Math.abs(joined[0].probabilities[angry] - (0.8 * 2 + probabilities({ fearful: 0.9 })[angry] * 0.3) / 2.3) < 1e-9);
+  // Two labels under the threshold with the same two leading read the same: one stretch.
+  assert.deepEqual(shown(timeline([{ calm: 0.35, sad: 0.3 }, 0, 1], [{ sad: 0.36, calm: 0.3 }, 1, 2])), [["unsure:calm,sad", 0, 2]]);
+  // Short stretches in a row end up in one that is long enough; a clip shorter than a hop stays.
+  const flicker = timeline(...Array.from({ length: 6 }, (_, i) => [i % 2 ? { fearful: 0.6 } : { angry: 0.6 }, i * 0.2, (i + 1) * 0.2]));
+  assert.ok(shown(flicker).every(([, start, end]) => end - start >= HOP_SECONDS));
+  assert.deepEqual(shown(timeline([{ angry: 0.8 }, 0, 0.3])), [["angry", 0, 0.3]]);
+});

@@ -1,0 +1,41 @@
+// Hysteresis for the live headline: it changes only when another reading has led for a while,
+// so near-ties, a single odd half-second and the first half-second of speech (scored from a
+// window that holds little of it) do not make it flip.
+
+/**
+ * Seconds of audio for which another reading must lead before the headline shows it, from the
+ * first prediction in which it leads: four predictions 0.5 s apart. Long enough to ride out one or
+ * two contrary hops, short enough to follow a real change.
+ */
+export const HOLD_SECONDS = 1.5;
+/** Prediction times are sums of float hops; this absorbs their rounding. */
+const TIME_SLACK = 1e-6;
+
+/**
+ * Follows successive readings (`emotions.js` `reading`, compared by `key`); `update(reading, time)`
+ * returns the reading to show, or null until one has led for `holdSeconds`.
+ */
+export function createHold(holdSeconds = HOLD_SECONDS) {
+  let shown = null;
+  let candidate = null;
+  let since = 0;
+  return {
+    update(reading, time) {
+      // The same key keeps its first words: "calm or sad" does not turn into "sad or calm".
+      if (reading.key === shown?.key) {
+        candidate = null;
+      } else {
+        if (reading.key !== candidate?.key) since = time;
+        candidate = reading;
+        if (time - since >= holdSeconds - TIME_SLACK) {
+          shown = reading;
+          candidate = null;
+        }
+      }
+      return shown;
+    },
+    reset() {
+      shown = candidate = null;
+    },
+  };
+}

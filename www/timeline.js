@@ -1,0 +1,55 @@
+// The file timeline as the page shows it: each stretch read with the "not sure" threshold, and no
+// stretch shorter than one hop, since the analysis cannot place a change more finely than that.
+
+import { reading } from "./emotions.js";
+
+/**
+ * Seconds between the analysis's windows: the metadata's window.hop_frames (50) times the frame
+ * hop (160 samples at 16 kHz). The JS API does not report it yet.
+ */
+export const HOP_SECONDS = 0.5;
+/** Segment times are sums of float hops; this absorbs their rounding. */
+const TIME_SLACK = 1e-6;
+
+/**
+ * The analysis's `timeline` as stretches `{ start, end, probabilities, reading }` (probabilities
+ * null where nobody speaks): neighbours that read the same are one stretch, and a stretch shorter
+ * than a hop joins the longer of its neighbours.
+ */
+export function readableTimeline(timeline, labels, unsureBelow) {
+  const stretch = (start, end, probabilities) => {
+    const emotion = probabilities && { ...strongest(probabilities, labels), probabilities };
+    return { start, end, probabilities, reading: reading(emotion, labels, unsureBelow) };
+  };
+  const length = (s) => s.end - s.start;
+  // Speech and speech average by duration; speech and silence keep the longer one's probabilities.
+  const join = (a, b) => {
+    const probabilities =
+      a.probabilities && b.probabilities
+        ? a.probabilities.map((p, i) => (p * length(a) + b.probabilities[i] * length(b)) / (length(a) + length(b)))
+        : (length(a) >= length(b) ? a : b).probabilities;
+    return stretch(a.start, b.end, probabilities);
+  };
+
+  const stretches = timeline.map((s) => stretch(s.start, s.end, s.emotion?.probabilities ?? null));
+  for (let i = 0; i < stretches.length; ) {
+    const here = stretches[i];
+    if (i > 0 && stretches[i - 1].reading.key === here.reading.key) {
+      stretches.splice(i - 1, 2, join(stretches[i - 1], here));
+      i -= 1;
+    } else if (stretches.length > 1 && length(here) < HOP_SECONDS - TIME_SLACK) {
+      const [before, after] = [stretches[i - 1], stretches[i + 1]];
+      const first = !after || (before && length(before) >= length(after)) ? i - 1 : i;
+      stretches.splice(first, 2, join(stretches[first], stretches[first + 1]));
+      i = first; // the joined stretch may now read as its neighbour does
+    } else {
+      i += 1;
+    }
+  }
+  return stretches;
+}
+
+function strongest(probabilities, labels) {
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  return { label: labels[best], confidence: probabilities[best] };
+}
