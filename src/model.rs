@@ -117,9 +117,9 @@ impl EmotionModel {
     /// Calibrated class probabilities for one window: the softmax of [`logits`](Self::logits)
     /// divided by the metadata's temperature.
     pub fn probabilities(&self, input: &[f32]) -> Result<Vec<f32>> {
-        let temperature = self.metadata.decision.temperature;
-        let scaled: Vec<f32> = self.logits(input)?.iter().map(|l| l / temperature).collect();
-        Ok(softmax(&scaled))
+        let mut logits = self.logits(input)?;
+        logits.iter_mut().for_each(|l| *l /= self.metadata.decision.temperature);
+        Ok(softmax(&logits))
     }
 }
 

@@ -71,6 +71,11 @@ def fold_sources(clips: list, val_actors: tuple) -> tuple:
     return val, [c for c in train if c.corpus == "ravdess"]
 
 
+def condition_names(recipe) -> tuple:
+    """The validation conditions a recipe scores: its own list, or every one of acoustics.CONDITIONS."""
+    return recipe.conditions or tuple(CONDITIONS)
+
+
 def validation_features(clips: list, val_actors: tuple, data_dir: Path, cache_root: Path, names: tuple,
                         workers: int = 2) -> dict:
     """{condition: [mel per clip]} for the fold that holds out val_actors: its validation clips under each
@@ -78,10 +83,10 @@ def validation_features(clips: list, val_actors: tuple, data_dir: Path, cache_ro
     the fold's training actors (never the held-out speakers)."""
     clips, talkers = fold_sources(clips, val_actors)
     sources = [c.path for c in talkers]
-    key = _key(sources)
+    key, root = _key(sources), _root(cache_root)
     out = {}
     for name in names:
-        jobs = [(data_dir, c.path, _root(cache_root) / name / f"{c.sha256}-{key}.npy", name,
+        jobs = [(data_dir, c.path, root / name / f"{c.sha256}-{key}.npy", name,
                  seed_of(name, c.sha256) % TRAINING_SEEDS, sources) for c in clips]
         out[name] = _load_all(jobs, workers)
     return out
@@ -93,17 +98,19 @@ def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, c
     actors of its own fold group (in training whenever the clip is), a TESS clip's from the other TESS
     speaker."""
     group = {a: g for g, actors in enumerate(actor_folds(clips, folds)) for a in actors}
-    sources = {}
+    sources = {}  # (corpus, speaker) -> (paths of the talkers, their cache key)
     for c in clips:
-        mates = [o.path for o in clips if o.corpus == c.corpus and o.speaker != c.speaker
-                 and (c.corpus != "ravdess" or group[o.actor] == group[c.actor])]
-        sources.setdefault((c.corpus, c.speaker), mates)
+        if (c.corpus, c.speaker) not in sources:
+            mates = [o.path for o in clips if o.corpus == c.corpus and o.speaker != c.speaker
+                     and (c.corpus != "ravdess" or group[o.actor] == group[c.actor])]
+            sources[(c.corpus, c.speaker)] = (mates, _key(mates))
+    root = _root(cache_root)
     sets = []
     for k in range(copies):
         jobs = []
         for c in clips:
-            mates = sources[(c.corpus, c.speaker)]
-            jobs.append((data_dir, c.path, _root(cache_root) / f"train-{k}" / f"{c.sha256}-{_key(mates)}.npy", "",
+            mates, key = sources[(c.corpus, c.speaker)]
+            jobs.append((data_dir, c.path, root / f"train-{k}" / f"{c.sha256}-{key}.npy", "",
                          TRAINING_SEEDS + seed_of("train", k, c.sha256), mates))
         sets.append(_load_all(jobs, workers))
     return sets
@@ -122,7 +129,7 @@ def main() -> None:
         clip_features(clips, args.data, args.cache, speed)
     training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, args.workers)
     print(f"training copies: {time.time() - t0:.0f} s", flush=True)
-    names = tuple(n for n in (RECIPE.conditions or CONDITIONS) if n != "clean")
+    names = tuple(n for n in condition_names(RECIPE) if n != "clean")
     for val_actors in actor_folds(clips, RECIPE.folds):
         validation_features(clips, val_actors, args.data, args.cache, names, args.workers)
         print(f"validation conditions of actors {val_actors}: {time.time() - t0:.0f} s", flush=True)

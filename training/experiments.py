@@ -19,7 +19,8 @@ from .data import actor_folds, load_manifest, select, split
 from .evaluate import clip_probabilities, session
 from .features import band_stats, clip_features
 from .make_parity_fixtures import REPO
-from .pipeline import KINDS, ConditionScores, condition_names, cross_validate, feature_sets, fold_features, model_input
+from .conditions import condition_names
+from .pipeline import KINDS, ConditionScores, cross_validate, feature_sets, fold_features, model_input
 
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {

@@ -16,8 +16,7 @@ import torch
 
 from . import calibration, card
 from .augment import random_window
-from .acoustics import CONDITIONS
-from .conditions import training_copies, validation_features
+from .conditions import condition_names, training_copies, validation_features
 from .config import LABELS, RECIPE, SMOKE
 from .data import actor_folds, load_manifest, select, split
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
@@ -44,10 +43,6 @@ def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: P
     calibration = normalize(np.stack([random_window(base[i], rng)[0] for i in picks]), mean, std)
     quantize(float_path, int8_path, calibration)
     return mean, std, model
-
-
-def condition_names(recipe) -> tuple:
-    return recipe.conditions or tuple(CONDITIONS)
 
 
 class ConditionScores:
