@@ -44,6 +44,7 @@ VARIANTS = {
     "label-smoothing": {"label_smoothing": 0.1},
     "other-seed": {"seed": 7},  # the recipe again with other seeds: its spread, and a member for --rescore
     "v5": {"waveform_copies": 0},  # the model shipped before multi-condition training
+    "copies-2": {"waveform_copies": 2},  # half of v6's degraded copies: the clean/degraded balance
     # PCEN front end; the mel-domain gain/noise and the dB window normalization do not apply to it
     "pcen": {"frontend": "pcen", "window_norm": "", "gain_db": 0.0, "noise_prob": 0.0},
 }
