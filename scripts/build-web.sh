@@ -13,5 +13,5 @@ if [ -f "$stamp" ] && [ -z "$(find src models Cargo.toml Cargo.lock .cargo -newe
 fi
 started=$(mktemp)
 echo "== build: wasm-pack (release; the first build of tract takes about 10 minutes)"
-wasm-pack build --target web --out-dir www/pkg --no-pack --profile wasm-release -- --no-default-features
+wasm-pack build --target web --out-dir www/pkg --no-pack --profile wasm-release
 mv "$started" "$stamp"

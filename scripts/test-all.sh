@@ -38,11 +38,11 @@ py="$VE_VENV/bin/python"
 smoke="$VE_ARTIFACTS/smoke-model"
 
 suite "rustfmt" check cargo fmt --check
-suite "clippy" check cargo clippy --all-targets --locked -- -D warnings
-suite "cargo test" tests cargo test --locked
+suite "clippy" check cargo clippy --all-targets --all-features --locked -- -D warnings
+suite "cargo test" tests cargo test --all-features --locked
 suite "training tests" tests "$py" -m pytest training/tests -q -p no:cacheprovider --smoke-out "$smoke"
-suite "smoke model in Rust" tests env VE_PARITY_DIR="$smoke/parity" cargo test --locked --test parity
-suite "wasm tests (Chromium)" tests wasm-pack test --headless --chrome -- --no-default-features
+suite "smoke model in Rust" tests env VE_PARITY_DIR="$smoke/parity" cargo test --all-features --locked --test parity
+suite "wasm tests (Chromium)" tests wasm-pack test --headless --chrome -- --test wasm
 suite "web build" check bash scripts/build-web.sh
 suite "end to end (Chromium)" tests node --test --test-concurrency=1 tests/e2e/
 

@@ -1,14 +1,14 @@
 //! Whole-clip analysis: an overall emotion over the speech, and a timeline of segments.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::emotion::{Emotion, argmax};
 use crate::error::Result;
 use crate::model::EmotionModel;
-use crate::recognizer::{Emotion, argmax};
 use crate::stream::{WindowScore, WindowScorer};
 
 /// What a clip sounds like overall and over time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     /// Length of the clip, in seconds.
     pub duration: f64,
@@ -21,7 +21,7 @@ pub struct Analysis {
 }
 
 /// A stretch of the clip.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     /// In seconds from the start of the clip.
     pub start: f64,
@@ -152,21 +152,5 @@ fn mean<'a>(items: impl Iterator<Item = (&'a [f32], f32)>) -> Option<Vec<f32>> {
 pub fn analyze(model: &EmotionModel, samples: &[f32], sample_rate: u32) -> Result<Analysis> {
     let mut analyzer = Analyzer::new(model.clone(), sample_rate)?;
     analyzer.push(samples)?;
-    analyzer.finish()
-}
-
-/// Analyses an audio file, decoding it piece by piece (memory stays bounded for long files).
-/// `progress` hears the seconds analysed so far after each decoded packet.
-#[cfg(feature = "decode")]
-pub fn analyze_file(model: &EmotionModel, path: &std::path::Path, mut progress: impl FnMut(f64)) -> Result<Analysis> {
-    let mut reader = crate::decode::AudioReader::open(path)?;
-    let mut analyzer = Analyzer::new(model.clone(), reader.sample_rate())?;
-    while let Some(chunk) = reader.next_chunk()? {
-        analyzer.push(&chunk)?;
-        progress(analyzer.seconds());
-    }
-    if analyzer.samples_in == 0 {
-        return Err(crate::Error::Decode("the file holds no audio samples".into()));
-    }
     analyzer.finish()
 }

@@ -10,6 +10,15 @@ pub const MIN_RATE: u32 = 8_000;
 /// Highest input sample rate accepted, in Hz.
 pub const MAX_RATE: u32 = 192_000;
 
+/// The error for a rate outside [`MIN_RATE`]..=[`MAX_RATE`].
+pub fn unsupported_rate(rate: u32) -> Error {
+    Error::SampleRate {
+        rate,
+        min: MIN_RATE,
+        max: MAX_RATE,
+    }
+}
+
 /// Cut-off of the DC blocker, in Hz: far below speech and below the lowest mel band's centre.
 pub const DC_CUTOFF_HZ: f32 = 5.0;
 
@@ -116,7 +125,7 @@ const CHUNK: usize = 1024;
 impl StreamResampler {
     pub fn new(input_rate: u32, output_rate: u32) -> Result<Self> {
         if !(MIN_RATE..=MAX_RATE).contains(&input_rate) {
-            return Err(Error::SampleRate(input_rate));
+            return Err(unsupported_rate(input_rate));
         }
         let fft = (input_rate != output_rate)
             .then(|| {
@@ -134,7 +143,7 @@ impl StreamResampler {
                 )
             })
             .transpose()
-            .map_err(|_| Error::SampleRate(input_rate))?;
+            .map_err(|_| unsupported_rate(input_rate))?;
         let (buffer, to_trim) = match &fft {
             Some(f) => (vec![0.0; f.output_frames_max()], f.output_delay()),
             None => (Vec::new(), 0),
@@ -298,11 +307,11 @@ mod tests {
     fn rejects_rates_out_of_range_and_bad_samples() {
         assert!(matches!(
             StreamResampler::new(4_000, 16_000),
-            Err(Error::SampleRate(4_000))
+            Err(Error::SampleRate { rate: 4_000, .. })
         ));
         assert!(matches!(
             StreamResampler::new(400_000, 16_000),
-            Err(Error::SampleRate(_))
+            Err(Error::SampleRate { .. })
         ));
         let err = check_samples(&[0.0, f32::NAN], 0).unwrap_err();
         assert!(err.to_string().contains("sample 1 is not a finite number"), "{err}");

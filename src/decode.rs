@@ -21,6 +21,7 @@ pub struct AudioReader {
     track_id: u32,
     sample_rate: u32,
     channels: usize,
+    promised_frames: Option<u64>,
     interleaved: Vec<f32>,
 }
 
@@ -50,15 +51,15 @@ impl AudioReader {
         let stream = MediaSourceStream::new(source, Default::default());
         let format = symphonia::default::get_probe()
             .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
-            .map_err(|e| decode_error("not a recognized audio file", e))?;
+            .map_err(|e| Error::Format(format!("not a recognized audio file ({e})")))?;
         let track = format
             .default_track(TrackType::Audio)
-            .ok_or_else(|| Error::Decode("no audio track".into()))?;
+            .ok_or_else(|| Error::Format("no audio track".into()))?;
         let params = track
             .codec_params
             .as_ref()
             .and_then(|p| p.audio())
-            .ok_or_else(|| Error::Decode("no audio track".into()))?;
+            .ok_or_else(|| Error::Format("no audio track".into()))?;
         let sample_rate = params
             .sample_rate
             .filter(|rate| *rate > 0)
@@ -66,14 +67,15 @@ impl AudioReader {
         let channels = params.channels.as_ref().map_or(1, |c| c.count()).max(1);
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(params, &AudioDecoderOptions::default())
-            .map_err(|e| decode_error("unsupported codec", e))?;
-        let track_id = track.id;
+            .map_err(|e| Error::Format(format!("unsupported codec ({e})")))?;
+        let (track_id, promised_frames) = (track.id, track.num_frames.filter(|n| *n > 0));
         Ok(Self {
             format,
             decoder,
             track_id,
             sample_rate,
             channels,
+            promised_frames,
             interleaved: Vec::new(),
         })
     }
@@ -86,6 +88,11 @@ impl AudioReader {
     /// Channels in the file (chunks are always mono).
     pub fn channels(&self) -> usize {
         self.channels
+    }
+
+    /// The length the file's header states, in seconds (`None` when it does not say).
+    pub fn promised_seconds(&self) -> Option<f64> {
+        self.promised_frames.map(|n| n as f64 / f64::from(self.sample_rate))
     }
 
     /// The next chunk of mono samples, or `None` at the end of the stream.
@@ -102,7 +109,7 @@ impl AudioReader {
                 Ok(Some(packet)) => packet,
                 Ok(None) => return Ok(None),
                 Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    return Err(Error::Decode("the file is truncated".into()));
+                    return Err(Error::Truncated);
                 }
                 Err(e) => return Err(decode_error("corrupt audio stream", e)),
             };

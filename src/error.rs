@@ -12,8 +12,8 @@ pub enum Error {
     #[error("model: {0}")]
     Model(String),
     /// A sample rate outside what the resampler supports.
-    #[error("unsupported sample rate {0} Hz (supported: {min} to {max} Hz)", min = crate::audio::MIN_RATE, max = crate::audio::MAX_RATE)]
-    SampleRate(u32),
+    #[error("unsupported sample rate {rate} Hz (supported: {min} to {max} Hz)")]
+    SampleRate { rate: u32, min: u32, max: u32 },
     /// Samples that are not finite numbers (NaN or infinity); nothing was consumed. `index`
     /// counts from the start of the stream.
     #[error("sample {index} is not a finite number ({value}); the audio is corrupt")]
@@ -21,9 +21,15 @@ pub enum Error {
     /// Samples far beyond full scale (see `audio::MAX_SAMPLE_MAGNITUDE`); nothing was consumed.
     #[error("sample {index} is {value:e}, far beyond full scale (±1); the audio is corrupt")]
     SampleOutOfRange { index: u64, value: f32 },
-    /// Bytes that are not audio this build can decode, or a truncated file.
+    /// Bytes in a format or codec this build does not read (or not audio at all).
+    #[error("cannot decode audio: {0}")]
+    Format(String),
+    /// Audio in a known format that is corrupt.
     #[error("cannot decode audio: {0}")]
     Decode(String),
+    /// The file ends in the middle of its audio (a download or copy cut short).
+    #[error("the file is truncated")]
+    Truncated,
     /// Reading a file failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),

@@ -2,7 +2,8 @@
 //!
 //! Audio at any rate goes through [`audio`] (downmix, resampling), [`frontend`] (log-mel frames),
 //! [`gate`] (is anyone speaking?) and [`model`] (tract-onnx), wired together by
-//! [`Recognizer`] for live streams and [`analyze`] for whole clips. Every parameter comes from the
+//! [`Recognizer`] for live streams, [`analyze`] for whole clips and [`FileAnalysis`] for files
+//! ([`decode`]); [`report`] writes results in the one schema every edge exports. Every parameter comes from the
 //! model's metadata ([`ModelMetadata`]). The same core runs natively (the `voice-emotion` CLI) and in
 //! the browser (the `wasm` module).
 
@@ -10,21 +11,27 @@ pub mod analysis;
 pub mod audio;
 #[cfg(feature = "decode")]
 pub mod decode;
+pub mod emotion;
 pub mod error;
+#[cfg(feature = "decode")]
+pub mod file;
 pub mod frontend;
 pub mod gate;
 pub mod metadata;
 pub mod model;
 pub mod recognizer;
+pub mod report;
 pub mod stream;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-#[cfg(feature = "decode")]
-pub use analysis::analyze_file;
 pub use analysis::{Analysis, Analyzer, Segment, analyze};
+pub use emotion::Emotion;
 pub use error::{Error, Result};
+#[cfg(feature = "decode")]
+pub use file::{FileAnalysis, analyze_file};
 pub use frontend::{MelFrame, MelFrontEnd};
 pub use metadata::ModelMetadata;
 pub use model::EmotionModel;
-pub use recognizer::{Emotion, Prediction, Recognizer};
+pub use recognizer::{Prediction, Recognizer};
+pub use report::{CsvWriter, Report};

@@ -116,13 +116,25 @@ pub struct DecisionParams {
     pub forget_after_seconds: f64,
 }
 
-/// The format string this runtime reads.
-pub const FORMAT: &str = "voice-emotion-model/1";
+/// The format string this runtime reads ("/2" added `decision`).
+pub const FORMAT: &str = "voice-emotion-model/2";
 
 impl ModelMetadata {
     /// Parses and checks metadata JSON; every inconsistency is an [`Error::Metadata`].
     pub fn from_json(json: &[u8]) -> Result<Self> {
-        let meta: Self = serde_json::from_slice(json).map_err(|e| Error::Metadata(e.to_string()))?;
+        // The format first: a file of another format is named as such, not by a field it lacks.
+        #[derive(Deserialize)]
+        struct Format {
+            format: String,
+        }
+        let metadata_error = |e: serde_json::Error| Error::Metadata(e.to_string());
+        let Format { format } = serde_json::from_slice(json).map_err(metadata_error)?;
+        if format != FORMAT {
+            return Err(Error::Metadata(format!(
+                "format is {format:?}, this runtime reads {FORMAT:?}"
+            )));
+        }
+        let meta: Self = serde_json::from_slice(json).map_err(metadata_error)?;
         meta.validate()?;
         Ok(meta)
     }
@@ -130,9 +142,6 @@ impl ModelMetadata {
     fn validate(&self) -> Result<()> {
         let bad = |msg: String| Err(Error::Metadata(msg));
         let f = &self.frontend;
-        if self.format != FORMAT {
-            return bad(format!("format is {:?}, this runtime reads {FORMAT:?}", self.format));
-        }
         if self.labels.is_empty() {
             return bad("no labels".into());
         }
@@ -240,6 +249,20 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("missing field `labels`"), "{err}");
+    }
+
+    #[test]
+    fn another_format_is_named_before_its_fields() {
+        let err = with(|v| {
+            v["format"] = serde_json::json!("voice-emotion-model/1");
+            v.as_object_mut().unwrap().remove("decision");
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(r#"format is "voice-emotion-model/1", this runtime reads "voice-emotion-model/2""#),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,44 +2,10 @@
 
 use serde::Serialize;
 
+use crate::emotion::Emotion;
 use crate::error::Result;
 use crate::model::EmotionModel;
 use crate::stream::{WindowScore, WindowScorer};
-
-/// How a stretch of speech sounds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Emotion {
-    /// The most likely label.
-    pub label: String,
-    /// Its probability.
-    pub confidence: f32,
-    /// One probability per label, in the model's label order.
-    pub probabilities: Vec<f32>,
-}
-
-impl Emotion {
-    /// The emotion that `probabilities` (in `labels` order) point to.
-    pub fn from_probabilities(labels: &[String], probabilities: Vec<f32>) -> Self {
-        let best = argmax(&probabilities);
-        Self {
-            label: labels[best].clone(),
-            confidence: probabilities[best],
-            probabilities,
-        }
-    }
-
-    /// Confident enough to be shown as an answer rather than "not sure" (`unsure_below` is the
-    /// model's, from its metadata's `decision`).
-    pub fn is_sure(&self, unsure_below: f32) -> bool {
-        self.confidence >= unsure_below
-    }
-}
-
-pub(crate) fn argmax(values: &[f32]) -> usize {
-    (0..values.len())
-        .max_by(|a, b| values[*a].total_cmp(&values[*b]))
-        .unwrap_or(0)
-}
 
 /// The recognizer's answer at one moment of the stream.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -46,7 +46,17 @@ fn classify_prints_exact_jsonl() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     let keys: Vec<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["confidence", "file", "label", "probabilities", "speech_seconds"]);
+    assert_eq!(
+        keys,
+        [
+            "confidence",
+            "duration",
+            "file",
+            "label",
+            "probabilities",
+            "speech_seconds"
+        ]
+    );
     assert_eq!(line["label"], "angry");
     let probabilities = line["probabilities"].as_object().unwrap();
     let labels = [
@@ -61,6 +71,13 @@ fn classify_prints_exact_jsonl() {
     ];
     assert_eq!(probabilities.len(), 8);
     assert!(labels.iter().all(|l| probabilities.contains_key(*l)));
+    // Written in the model's label order.
+    let stdout = text(&out.stdout);
+    let at: Vec<usize> = labels
+        .iter()
+        .map(|l| stdout.find(&format!("\"{l}\":")).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{stdout}");
     let sum: f64 = probabilities.values().map(|v| v.as_f64().unwrap()).sum();
     assert!((sum - 1.0).abs() < 1e-4);
     assert!(line["speech_seconds"].as_f64().unwrap() > 1.0);
@@ -126,8 +143,13 @@ fn bad_files_are_named_with_a_reason_and_the_rest_still_run() {
         Some(1),
         "a failed file makes the exit status non-zero"
     );
-    assert_eq!(stdout.lines().count(), 1, "the good file is still reported: {stdout}");
-    assert!(stdout.contains("angry"));
+    // The good file is reported, and the truncated one for the part that is there.
+    let reported: Vec<&str> = stdout.lines().collect();
+    assert_eq!(reported.len(), 2, "{stdout}");
+    assert!(
+        reported[0].contains("truncated.wav") && reported[1].contains("angry"),
+        "{stdout}"
+    );
     assert_eq!(stderr.lines().count(), cases.len(), "one line per bad file: {stderr}");
     for ((path, reason), line) in cases.iter().zip(stderr.lines()) {
         assert!(
@@ -404,17 +426,28 @@ fn ogg_vorbis_and_mp3_decode() {
 }
 
 #[test]
-fn a_truncated_flac_is_named_as_truncated() {
+fn a_truncated_flac_is_named_as_truncated_and_its_part_reported() {
     let dir = temp_dir("flac");
     let bytes = std::fs::read(common::data_dir().join(common::ANGRY_CLIP)).unwrap();
     let truncated = dir.join("truncated.flac");
-    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
-    let out = voice_emotion(&["classify", &truncated.display().to_string()]);
-    assert_eq!(out.status.code(), Some(1));
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let out = voice_emotion(&["classify", "--format", "jsonl", &truncated.display().to_string()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a truncated file makes the exit status non-zero"
+    );
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("truncated.flac") && stderr.contains("truncated"),
+        stderr.contains("truncated.flac: the file is truncated: the result covers the first")
+            && stderr.contains("s of the 3.4 s its header promises"),
         "{stderr}"
+    );
+    let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    let duration = line["duration"].as_f64().unwrap();
+    assert!(
+        (1.0..3.0).contains(&duration),
+        "{duration} s of a 3.4 s clip, cut in half"
     );
 }
 

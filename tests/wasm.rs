@@ -4,8 +4,8 @@
 
 use js_sys::{Array, Function, Uint8Array};
 use serde_json::Value;
-use voice_emotion::wasm::{JsAnalyzer as Analyzer, JsModel as Model, JsRecognizer as Recognizer, Microphone};
-use voice_emotion::{EmotionModel, MelFrontEnd, model};
+use voice_emotion::wasm::{JsAnalyzer as Analyzer, JsModel as Model, Microphone};
+use voice_emotion::{CsvWriter, EmotionModel, FileAnalysis, MelFrontEnd, Report, model};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -57,12 +57,13 @@ fn assert_distribution(emotion: &Value, labels: &[String]) {
 #[wasm_bindgen_test]
 async fn analyze_matches_the_rust_api_on_a_decoded_clip() {
     let samples = decoded_clip().await;
-    let recognizer = Recognizer::new().unwrap();
-    let labels = recognizer.labels();
+    let model = Model::new().unwrap();
+    let labels = model.labels();
     assert_eq!(labels.len(), 8);
-    assert!((0.0..1.0).contains(&recognizer.unsure_below()));
+    assert!((0.0..1.0).contains(&model.unsure_below()));
+    assert_eq!(model.hop_seconds(), 0.5);
 
-    let analysis = json(recognizer.analyze(&samples, DECODE_RATE).unwrap());
+    let analysis = json(model.analyze(&samples, DECODE_RATE).unwrap());
     let duration = analysis["duration"].as_f64().unwrap();
     assert!((duration - 3.87).abs() < 0.01, "duration {duration}");
     assert!(analysis["speech_seconds"].as_f64().unwrap() > 1.0, "{analysis}");
@@ -81,7 +82,7 @@ async fn analyze_matches_the_rust_api_on_a_decoded_clip() {
     assert_eq!(timeline.len(), native.timeline.len());
 
     // Piecewise analysis gives exactly what the one-shot analysis gives.
-    let mut analyzer: Analyzer = recognizer.analyzer(DECODE_RATE).unwrap();
+    let mut analyzer: Analyzer = model.analyzer(DECODE_RATE).unwrap();
     for chunk in samples.chunks(5000) {
         analyzer.push(chunk).unwrap();
     }
@@ -93,12 +94,13 @@ async fn analyze_matches_the_rust_api_on_a_decoded_clip() {
 #[wasm_bindgen_test]
 async fn push_in_worklet_sized_chunks_predicts_every_hop() {
     let samples = decoded_clip().await;
-    let mut recognizer = Recognizer::new().unwrap();
-    let labels = recognizer.labels();
+    let model = Model::new().unwrap();
+    let labels = model.labels();
+    let mut recognizer = model.recognizer(DECODE_RATE).unwrap();
     let predictions: Vec<Value> = samples
         .chunks(2048)
         .filter_map(|chunk| {
-            let p = recognizer.push(chunk, DECODE_RATE).unwrap();
+            let p = recognizer.push(chunk).unwrap();
             (!p.is_undefined()).then(|| json(p))
         })
         .collect();
@@ -115,11 +117,7 @@ async fn push_in_worklet_sized_chunks_predicts_every_hop() {
     // A new stream starts at time zero again.
     recognizer.reset();
     let first = (0..)
-        .map(|i| {
-            recognizer
-                .push(&samples[i * 2048..(i + 1) * 2048], DECODE_RATE)
-                .unwrap()
-        })
+        .map(|i| recognizer.push(&samples[i * 2048..(i + 1) * 2048]).unwrap())
         .find(|p| !p.is_undefined())
         .unwrap();
     assert_eq!(json(first)["time"], predictions[0]["time"]);
@@ -153,34 +151,79 @@ async fn model_stages_match_the_rust_core() {
     assert!(message.contains("not a finite number"), "{message}");
 }
 
+/// A file's bytes are decoded and analysed in the page by the core's own path, and exported by the
+/// core's own writers: the binding adds nothing.
+#[wasm_bindgen_test]
+fn a_file_is_decoded_analysed_and_exported_by_the_core() {
+    let model = Model::new().unwrap();
+    let mut file = model.open_file(ANGRY_FLAC.to_vec()).unwrap();
+    let promised = file.promised_seconds().unwrap().unwrap();
+    assert!((promised - 3.87).abs() < 0.01, "{promised}");
+    let mut steps = 0;
+    while file.advance(0.5).unwrap() {
+        steps += 1;
+    }
+    assert!(steps >= 6, "{steps} steps of half a second");
+    assert!(!file.truncated().unwrap());
+    let analysis = file.finish().unwrap();
+
+    let shipped = EmotionModel::shipped().unwrap();
+    let core = FileAnalysis::from_bytes(&shipped, ANGRY_FLAC.to_vec())
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(json(analysis.clone()), serde_json::to_value(&core).unwrap());
+    let report = Report {
+        file: "angry.flac",
+        analysis: &core,
+        labels: shipped.labels(),
+    };
+    assert_eq!(
+        model.report_json("angry.flac", analysis.clone()).unwrap(),
+        report.json(true) + "\n"
+    );
+    let mut csv = CsvWriter::new(Vec::new(), shipped.labels(), true).unwrap();
+    csv.write(&report).unwrap();
+    let csv = String::from_utf8(csv.into_inner().unwrap()).unwrap();
+    assert_eq!(model.report_csv("angry.flac", analysis).unwrap(), csv);
+}
+
 #[wasm_bindgen_test]
 fn bad_input_gives_errors_with_clear_messages() {
     let metadata = std::str::from_utf8(model::DEFAULT_METADATA).unwrap();
-    let message = error_message(Recognizer::with_model(b"not an onnx file", metadata).err().unwrap());
+    let message = error_message(Model::from_bytes(b"not an onnx file", metadata).err().unwrap());
     assert!(message.starts_with("model: cannot load the ONNX graph"), "{message}");
     let truncated = &model::DEFAULT_ONNX[..model::DEFAULT_ONNX.len() / 2];
-    let message = error_message(Recognizer::with_model(truncated, metadata).err().unwrap());
+    let message = error_message(Model::from_bytes(truncated, metadata).err().unwrap());
     assert!(message.starts_with("model:"), "{message}");
-    let message = error_message(Recognizer::with_model(model::DEFAULT_ONNX, "{").err().unwrap());
+    let message = error_message(Model::from_bytes(model::DEFAULT_ONNX, "{").err().unwrap());
     assert!(message.starts_with("model metadata:"), "{message}");
-    // The shipped bytes through withModel are a working recognizer.
+    // The shipped bytes through fromBytes are a working model, with its own decision constants.
+    let loaded = Model::from_bytes(model::DEFAULT_ONNX, metadata).unwrap();
+    assert_eq!(loaded.labels().len(), 8);
     assert_eq!(
-        Recognizer::with_model(model::DEFAULT_ONNX, metadata)
-            .unwrap()
-            .labels()
-            .len(),
-        8
+        loaded.unsure_below(),
+        EmotionModel::shipped().unwrap().metadata().decision.unsure_below
     );
 
-    let mut recognizer = Recognizer::new().unwrap();
+    let mut recognizer = loaded.recognizer(16_000).unwrap();
     let mut samples = vec![0.1; 4000];
     samples[123] = f32::NAN;
-    let message = error_message(recognizer.push(&samples, 16_000).unwrap_err());
+    let message = error_message(recognizer.push(&samples).unwrap_err());
     assert!(message.contains("sample 123 is not a finite number"), "{message}");
-    let message = error_message(recognizer.analyze(&samples, 16_000).unwrap_err());
+    let message = error_message(loaded.analyze(&samples, 16_000).unwrap_err());
     assert!(message.contains("not a finite number"), "{message}");
-    let message = error_message(recognizer.analyze(&[0.0; 100], 1_000).unwrap_err());
+    let message = error_message(loaded.recognizer(1_000).err().unwrap());
     assert!(message.contains("unsupported sample rate 1000 Hz"), "{message}");
+
+    // Bytes that are no audio format the core reads: an error the page can tell apart.
+    let error: js_sys::Error = loaded
+        .open_file(b"these are notes".to_vec())
+        .err()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(String::from(error.name()), "FormatError");
+    assert!(String::from(error.message()).contains("not a recognized audio file"));
 }
 
 /// The microphone path end to end inside the test page: Chromium's fake device (webdriver.json
@@ -201,7 +244,7 @@ async fn microphone_delivers_predictions_and_stop_releases_it() {
         })
     };
     let callback: &Function = collect.as_ref().unchecked_ref();
-    let microphone = Microphone::new(&Recognizer::new().unwrap(), callback.clone(), url);
+    let microphone = Microphone::new(&Model::new().unwrap(), callback.clone(), url);
     JsFuture::from(microphone.start().unwrap()).await.unwrap();
     assert!(microphone.running());
     let rate = microphone.sample_rate().unwrap();

@@ -2,7 +2,7 @@
 import dataclasses
 import math
 
-FORMAT = "voice-emotion-model/1"
+FORMAT = "voice-emotion-model/2"
 LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
 SAMPLE_RATE = 16000
 FRONTEND = {

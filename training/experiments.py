@@ -76,6 +76,14 @@ def rescore(names: list, clips: list, data: Path, work: Path) -> dict:
     return table.summary()
 
 
+def scores(cv: dict) -> dict:
+    """A cross-validation summary's figures as experiments.jsonl records them."""
+    return {**{f"{k}_{m}": cv[k][m] for k in cv for m in ("ua_mean", "ua_std", "accuracy_mean")},
+            "per_fold_int8_ua": [x["ua"] for x in cv["int8"]["folds"]],
+            "per_fold_float_ua": [x["ua"] for x in cv["float"]["folds"]],
+            "conditions": {k: cv[k]["conditions"] for k in cv}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("variants", nargs="+", choices=sorted(VARIANTS))
@@ -90,10 +98,7 @@ def main() -> None:
     if args.rescore:
         clips = select(load_manifest(data), RECIPE.actors, RECIPE.tess_limit)
         cv = rescore(args.variants, clips, data, work)
-        row = {"rescored": args.variants, **{f"{k}_{m}": cv[k][m] for k in cv for m in ("ua_mean", "ua_std", "accuracy_mean")},
-               "per_fold_int8_ua": [x["ua"] for x in cv["int8"]["folds"]],
-               "per_fold_float_ua": [x["ua"] for x in cv["float"]["folds"]],
-               "conditions": {k: cv[k]["conditions"] for k in cv}}
+        row = {"rescored": args.variants, **scores(cv)}
         with open(work / "experiments.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
         print(f"| {' + '.join(args.variants)} (saved fold models) | {row['float_ua_mean']:.3f} ± {row['float_ua_std']:.3f} | "
@@ -108,11 +113,7 @@ def main() -> None:
                             log, only_folds=args.folds)
         row = {"variant": name, "overrides": VARIANTS[name], "recipe": dataclasses.asdict(recipe),
                "seconds": round(time.time() - t0),
-               "threads": args.threads, "folds": args.folds or "all",
-               "per_fold_int8_ua": [x["ua"] for x in cv["int8"]["folds"]],
-               "per_fold_float_ua": [x["ua"] for x in cv["float"]["folds"]],
-               **{f"{k}_{m}": cv[k][m] for k in cv for m in ("ua_mean", "ua_std", "accuracy_mean")},
-               "conditions": {k: cv[k]["conditions"] for k in cv}}
+               "threads": args.threads, "folds": args.folds or "all", **scores(cv)}
         with open(work / "experiments.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
         print(f"| {name} | {row['float_ua_mean']:.3f} ± {row['float_ua_std']:.3f} | "

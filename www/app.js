@@ -1,15 +1,15 @@
-// Entry point: load the wasm recognizer (the model is built into it), then wire the two views.
+// Entry point: load the wasm module and its built-in model, then wire the two views.
 
-import init, { Recognizer } from "./pkg/voice_emotion.js";
+import init, { Model } from "./pkg/voice_emotion.js";
 import { setUpFile } from "./file.js";
 import { setUpLive } from "./live.js";
 
 try {
   await init();
-  const recognizer = new Recognizer();
+  const model = new Model();
   performance.mark("voice-emotion:ready");
-  setUpLive(recognizer);
-  setUpFile(recognizer);
+  setUpLive(model);
+  setUpFile(model);
 } catch (error) {
   const message = document.getElementById("mic-message");
   message.textContent = `The recognizer could not be loaded: ${error.message}`;

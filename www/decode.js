@@ -1,67 +1,27 @@
-// Decoding an audio file for analysis. The browser decodes (any format it knows), at the file's
-// own sample rate when the header tells it, so that the core does the only resampling, exactly
-// as the CLI does, and both give the same answer for the same file.
+// Files the core cannot read (Opus, AAC...) are decoded by the browser. Everything else (WAV,
+// FLAC, MP3, Ogg Vorbis) is decoded in wasm, exactly as the CLI decodes it (Model.openFile).
 
-/** Files above this many bytes are refused: decoded, they would not fit in the page's memory. */
+/** Files above this many bytes are refused: the page holds a whole file in memory. */
 export const MAX_FILE_BYTES = 1024 ** 3;
-/** For formats whose header we do not read (MP3, Ogg, M4A...): the most common recording rate. */
-const FALLBACK_RATE = 48000;
+/**
+ * The rate the browser decodes at. Opus, the common format the core does not read, always
+ * decodes at 48 kHz, so for it this is no resampling at all.
+ */
+const BROWSER_RATE = 48000;
 
 /**
- * What a WAV or FLAC header states: `{ rate, seconds }` (`seconds` null when the header leaves the
- * length open, as streamed recordings do), or null for other formats.
+ * `bytes` (an ArrayBuffer, detached afterwards) decoded by the browser: `{ samples, sampleRate }`,
+ * one channel, mixed by the browser's own downmix (the average, for stereo).
  */
-export function readHeader(bytes) {
-  const view = new DataView(bytes);
-  const tag = (offset) =>
-    offset + 4 <= view.byteLength ? String.fromCharCode(...new Uint8Array(bytes, offset, 4)) : "";
-  if (tag(0) === "RIFF" && tag(8) === "WAVE") {
-    // Walk the chunks: "fmt " holds the rate (u32 at +12) and frame size (u16 at +20); "data" its size.
-    let rate = null, frameBytes = null, at = 12;
-    while (at + 8 <= view.byteLength) {
-      const size = view.getUint32(at + 4, true);
-      if (tag(at) === "fmt " && at + 22 <= view.byteLength) {
-        rate = view.getUint32(at + 12, true) || null;
-        frameBytes = view.getUint16(at + 20, true) || null;
-      } else if (tag(at) === "data") {
-        const open = size === 0xffffffff || (size === 0 && view.byteLength > at + 8) || !rate || !frameBytes;
-        return rate && { rate, seconds: open ? null : size / frameBytes / rate };
-      }
-      at += 8 + size + (size & 1); // chunks are padded to an even size
-    }
-    return rate && { rate, seconds: null };
+export async function decodeInBrowser(bytes) {
+  // OfflineAudioContexts decode and mix without touching the audio device.
+  const decoded = await new OfflineAudioContext(1, 1, BROWSER_RATE).decodeAudioData(bytes);
+  if (decoded.numberOfChannels === 1 || decoded.length === 0) {
+    return { samples: decoded.getChannelData(0), sampleRate: BROWSER_RATE };
   }
-  if (tag(0) === "fLaC" && view.byteLength >= 26) {
-    // STREAMINFO follows the 4-byte block header: the rate is 20 bits from its byte 10, the
-    // number of samples 36 bits from the low nibble of its byte 13 (0: not known).
-    const rate = (view.getUint8(18) << 12) | (view.getUint8(19) << 4) | (view.getUint8(20) >> 4);
-    const samples = (view.getUint8(21) & 0x0f) * 2 ** 32 + view.getUint32(22);
-    return rate ? { rate, seconds: samples ? samples / rate : null } : null;
-  }
-  return null;
-}
-
-/** Decodes `bytes` (an ArrayBuffer, detached afterwards) at `rate` Hz into an AudioBuffer. */
-export async function decodeAudio(bytes, rate = FALLBACK_RATE) {
-  // An OfflineAudioContext decodes without touching the audio device.
-  const context = new OfflineAudioContext(1, 1, rate);
-  return context.decodeAudioData(bytes);
-}
-
-/** The buffer as consecutive mono chunks of at most `frames` frames, channels averaged. */
-export function* monoChunks(buffer, frames) {
-  const channels = Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c));
-  for (let start = 0; start < buffer.length; start += frames) {
-    const end = Math.min(start + frames, buffer.length);
-    if (channels.length === 1) {
-      yield channels[0].subarray(start, end);
-      continue;
-    }
-    const mono = new Float32Array(end - start);
-    for (const channel of channels) {
-      for (let i = 0; i < mono.length; i++) mono[i] += channel[start + i];
-    }
-    for (let i = 0; i < mono.length; i++) mono[i] /= channels.length;
-    yield mono;
-  }
+  const mixer = new OfflineAudioContext(1, decoded.length, BROWSER_RATE);
+  const source = new AudioBufferSourceNode(mixer, { buffer: decoded });
+  source.connect(mixer.destination);
+  source.start();
+  return { samples: (await mixer.startRendering()).getChannelData(0), sampleRate: BROWSER_RATE };
 }

@@ -1,7 +1,7 @@
 // The file view: drop or pick a recording, decode it, analyse it in pieces with a progress bar,
-// then show the overall result and the timeline, and offer them as CSV and JSON.
+// then show the overall result and the timeline, and offer them as CSV and JSON lines.
 
-import { MAX_FILE_BYTES, decodeAudio, monoChunks, readHeader } from "./decode.js";
+import { MAX_FILE_BYTES, decodeInBrowser } from "./decode.js";
 import { clock, numbers, percent, reading, readingClass } from "./emotions.js";
 import { readableTimeline } from "./timeline.js";
 
@@ -12,7 +12,7 @@ const YIELD_AFTER_MS = 30;
 /** The status line (a live region) changes at most this often, so screen readers are not flooded. */
 const STATUS_EVERY_MS = 1000;
 
-export function setUpFile(recognizer) {
+export function setUpFile(model) {
   const section = document.getElementById("file");
   const input = document.getElementById("file-input");
   const dropZone = document.getElementById("drop-zone");
@@ -20,7 +20,6 @@ export function setUpFile(recognizer) {
   const progress = document.getElementById("file-progress");
   const status = document.getElementById("file-status");
   const result = document.getElementById("file-result");
-  const labels = recognizer.labels;
   let run = 0; // bumped by every new file and by Cancel; an older run stops at its next yield
   let shown = null; // { name, analysis } on screen, for the export buttons
 
@@ -45,35 +44,23 @@ export function setUpFile(recognizer) {
     progress.removeAttribute("value"); // indeterminate while decoding
     setState("working", `Decoding ${file.name}…`);
     let statusAt = performance.now();
-    let buffer, header;
+    let source;
     try {
-      const bytes = await file.arrayBuffer();
-      header = readHeader(bytes);
-      if (header?.seconds === 0) {
-        setState("error", `${file.name} holds no audio.`);
-        return;
-      }
-      buffer = await decodeAudio(bytes, header?.rate);
+      source = await open(model, await file.arrayBuffer());
     } catch (error) {
       if (mine === run) setState("error", decodeFailure(file, error));
       return;
     }
-    if (mine !== run) return;
-    if (buffer.length === 0) {
-      setState("error", `${file.name} holds no audio.`);
-      return;
-    }
-
-    let analyzer;
     try {
-      analyzer = recognizer.analyzer(buffer.sampleRate);
+      if (mine !== run) return;
+      const promised = source.promisedSeconds;
       let lastYield = performance.now();
-      for (const chunk of monoChunks(buffer, Math.ceil(buffer.sampleRate * CHUNK_SECONDS))) {
-        analyzer.push(chunk);
+      while (source.advance(CHUNK_SECONDS)) {
         if (performance.now() - lastYield > YIELD_AFTER_MS) {
-          progress.value = analyzer.seconds / buffer.duration;
+          if (promised) progress.value = Math.min(1, source.seconds / promised);
           if (performance.now() - statusAt >= STATUS_EVERY_MS) {
-            setState("working", `Analysing ${file.name}: ${clock(analyzer.seconds)} of ${clock(buffer.duration)}`);
+            const of = promised ? ` of ${clock(promised)}` : "";
+            setState("working", `Analysing ${file.name}: ${clock(source.seconds)}${of}`);
             statusAt = performance.now();
           }
           await new Promise((resolve) => setTimeout(resolve, 0));
@@ -81,22 +68,27 @@ export function setUpFile(recognizer) {
           lastYield = performance.now();
         }
       }
-      const analysis = analyzer.finish();
+      if (source.seconds === 0) {
+        setState("error", `${file.name} holds no audio.`);
+        return;
+      }
+      const truncated = source.truncated;
+      const analysis = source.finish();
       if (!analysis.overall) {
         setState("no-speech", `No speech was found in ${file.name} (${clock(analysis.duration)} of audio).`);
         return;
       }
       shown = { name: file.name, analysis };
-      render(analysis, labels, recognizer.unsureBelow);
+      render(analysis, model);
       result.hidden = false;
-      // A cut-short download decodes without complaint: say that the result covers only part.
-      const cut = header?.seconds && buffer.duration < header.seconds - 0.05;
-      const note = cut ? ` The file is cut short: its header promises ${clock(header.seconds)}; this is the result for the part that is there.` : "";
+      // A cut-short download: say that the result covers only the part that is there.
+      const header = promised ? `: its header promises ${clock(promised)}` : "";
+      const note = truncated ? ` The file is cut short${header}; this is the result for the part that is there.` : "";
       setState("done", `${file.name}: ${clock(analysis.duration)}, speech in ${clock(analysis.speech_seconds)}.${note}`);
     } catch (error) {
       if (mine === run) setState("error", `${file.name} could not be analysed: ${error.message}`);
     } finally {
-      analyzer?.free();
+      source.free();
     }
   }
 
@@ -119,13 +111,45 @@ export function setUpFile(recognizer) {
   // A file dropped beside the zone must not make the browser navigate away from the page.
   for (const type of ["dragover", "drop"]) window.addEventListener(type, (event) => event.preventDefault());
 
+  // The CLI's `classify --timeline` output for the file, written by the same Rust code.
   document.getElementById("export-csv").addEventListener("click", () =>
-    download(`${shown.name}.emotions.csv`, "text/csv", toCsv(shown, labels)),
+    download(`${shown.name}.emotions.csv`, "text/csv", model.reportCsv(shown.name, shown.analysis)),
   );
   document.getElementById("export-json").addEventListener("click", () =>
-    download(`${shown.name}.emotions.json`, "application/json", JSON.stringify({ file: shown.name, labels, ...shown.analysis }, null, 2)),
+    download(`${shown.name}.emotions.jsonl`, "application/x-ndjson", model.reportJson(shown.name, shown.analysis)),
   );
   input.disabled = false;
+}
+
+/**
+ * The file's analysis, a piece at a time: decoded in wasm as the CLI decodes it, or, for formats
+ * the core does not read, by the browser. Both give `advance(seconds)`, `seconds`,
+ * `promisedSeconds`, `truncated`, `finish()` and `free()`.
+ */
+async function open(model, bytes) {
+  try {
+    return model.openFile(new Uint8Array(bytes));
+  } catch (error) {
+    if (error.name !== "FormatError") throw error;
+  }
+  const { samples, sampleRate } = await decodeInBrowser(bytes);
+  const analyzer = model.analyzer(sampleRate);
+  let at = 0;
+  return {
+    promisedSeconds: samples.length / sampleRate,
+    truncated: false,
+    get seconds() {
+      return at / sampleRate;
+    },
+    advance(seconds) {
+      const end = Math.min(samples.length, at + Math.ceil(seconds * sampleRate));
+      analyzer.push(samples.subarray(at, end));
+      at = end;
+      return at < samples.length;
+    },
+    finish: () => analyzer.finish(),
+    free: () => analyzer.free(),
+  };
 }
 
 function tooLong(file) {
@@ -145,7 +169,8 @@ function decodeFailure(file, error) {
  * The overall verdict, a strip of coloured stretches, and the same stretches as a table; the
  * stretches are the timeline as `readableTimeline` reads it (the exports keep the analysis's own).
  */
-function render(analysis, labels, unsureBelow) {
+function render(analysis, model) {
+  const { labels, unsureBelow } = model;
   const overall = reading(analysis.overall, labels, unsureBelow);
   const overallEl = document.getElementById("file-overall");
   overallEl.textContent = overall.headline;
@@ -156,7 +181,7 @@ function render(analysis, labels, unsureBelow) {
   const rows = document.getElementById("timeline-rows");
   strip.replaceChildren();
   rows.replaceChildren();
-  for (const { start, end, probabilities, reading: heard } of readableTimeline(analysis.timeline, labels, unsureBelow)) {
+  for (const { start, end, probabilities, reading: heard } of readableTimeline(analysis.timeline, model)) {
     const block = document.createElement("li");
     block.className = readingClass(heard);
     block.style.flexGrow = String(end - start);
@@ -177,19 +202,6 @@ function render(analysis, labels, unsureBelow) {
     row.append(...cells);
     rows.append(row);
   }
-}
-
-/** The timeline as the CLI's `classify --timeline --format csv` writes it. */
-function toCsv({ name, analysis }, labels) {
-  const quote = (text) => (/[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
-  const lines = [["file", "start", "end", "label", "confidence", ...labels].join(",")];
-  for (const { start, end, emotion } of analysis.timeline) {
-    const scores = emotion
-      ? [emotion.label, emotion.confidence.toFixed(4), ...emotion.probabilities.map((p) => p.toFixed(4))]
-      : Array(2 + labels.length).fill("");
-    lines.push([quote(name), start.toFixed(2), end.toFixed(2), ...scores].join(","));
-  }
-  return `${lines.join("\n")}\n`;
 }
 
 function download(name, type, text) {

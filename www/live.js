@@ -10,7 +10,7 @@ import { createHold } from "./hold.js";
 
 const ANNOUNCE_EVERY_MS = 3000;
 
-export function setUpLive(recognizer) {
+export function setUpLive(model) {
   const section = document.getElementById("live");
   const startButton = document.getElementById("start");
   const stopButton = document.getElementById("stop");
@@ -21,7 +21,7 @@ export function setUpLive(recognizer) {
   const simpleShape = document.getElementById("simple-shape");
   const simpleWord = document.getElementById("simple-word");
   const announcer = createAnnouncer(document.getElementById("announcer"), ANNOUNCE_EVERY_MS);
-  const { labels, unsureBelow } = recognizer;
+  const { labels, unsureBelow } = model;
   const bars = createBars(document.getElementById("bars"), labels);
   const history = createHistory(document.getElementById("history-strip"), document.getElementById("history-summary"));
   const hold = createHold();
@@ -61,7 +61,7 @@ export function setUpLive(recognizer) {
     announcer.say(shown.headline);
   };
 
-  const microphone = new Microphone(recognizer, onPrediction, new URL("capture-worklet.js", import.meta.url).href);
+  const microphone = new Microphone(model, onPrediction, new URL("capture-worklet.js", import.meta.url).href);
 
   startButton.addEventListener("click", async () => {
     startButton.disabled = true;

@@ -3,20 +3,16 @@
 
 import { reading } from "./emotions.js";
 
-/**
- * Seconds between the analysis's windows: the metadata's window.hop_frames (50) times the frame
- * hop (160 samples at 16 kHz). The JS API does not report it yet.
- */
-export const HOP_SECONDS = 0.5;
 /** Segment times are sums of float hops; this absorbs their rounding. */
 const TIME_SLACK = 1e-6;
 
 /**
  * The analysis's `timeline` as stretches `{ start, end, probabilities, reading }` (probabilities
  * null where nobody speaks): neighbours that read the same are one stretch, and a stretch shorter
- * than a hop joins the longer of its neighbours.
+ * than a hop joins the longer of its neighbours. `model` gives `labels`, `unsureBelow` and
+ * `hopSeconds` (a `Model`, or the same fields).
  */
-export function readableTimeline(timeline, labels, unsureBelow) {
+export function readableTimeline(timeline, { labels, unsureBelow, hopSeconds }) {
   const stretch = (start, end, probabilities) => {
     const emotion = probabilities && { ...strongest(probabilities, labels), probabilities };
     return { start, end, probabilities, reading: reading(emotion, labels, unsureBelow) };
@@ -37,7 +33,7 @@ export function readableTimeline(timeline, labels, unsureBelow) {
     if (i > 0 && stretches[i - 1].reading.key === here.reading.key) {
       stretches.splice(i - 1, 2, join(stretches[i - 1], here));
       i -= 1;
-    } else if (stretches.length > 1 && length(here) < HOP_SECONDS - TIME_SLACK) {
+    } else if (stretches.length > 1 && length(here) < hopSeconds - TIME_SLACK) {
       const [before, after] = [stretches[i - 1], stretches[i + 1]];
       const first = !after || (before && length(before) >= length(after)) ? i - 1 : i;
       stretches.splice(first, 2, join(stretches[first], stretches[first + 1]));

@@ -5,15 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use serde_json::json;
-use voice_emotion::{Analysis, Emotion, EmotionModel, Error, analyze_file};
+use voice_emotion::{Analysis, CsvWriter, Emotion, EmotionModel, Error, FileAnalysis, Report};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Audio files to classify.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Output format.
+    /// Output format (JSON lines and CSV: the schema in the README's "Results").
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Also list the segments of each file, with their emotion.
@@ -31,96 +30,55 @@ enum Format {
     Csv,
 }
 
-/// Analyses each file in turn; a failed file is reported on stderr and the rest go on.
+/// Analyses each file in turn; a failed file is reported on stderr and the rest go on. A file
+/// cut short is reported for the part that is there, with a line on stderr saying so.
 pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
     let labels = model.labels();
     let unsure_below = model.metadata().decision.unsure_below;
     let mut out = std::io::stdout().lock();
-    let mut csv = csv::Writer::from_writer(std::io::stdout());
-    match args.format {
-        Format::Table => writeln!(out, "{:<10} {:>10} {:>8}  FILE", "EMOTION", "CONFIDENCE", "SPEECH")?,
-        Format::Csv => {
-            let mut header: Vec<&str> = vec!["file"];
-            if args.timeline {
-                header.extend(["start", "end"]);
-            }
-            header.extend(["label", "confidence"]);
-            header.extend(labels.iter().map(String::as_str));
-            if !args.timeline {
-                header.push("speech_seconds");
-            }
-            csv.write_record(&header).map_err(csv_error)?;
+    let mut csv = match args.format {
+        Format::Csv => Some(CsvWriter::new(std::io::stdout(), labels, args.timeline)?),
+        Format::Table => {
+            writeln!(out, "{:<10} {:>10} {:>8}  FILE", "EMOTION", "CONFIDENCE", "SPEECH")?;
+            None
         }
-        Format::Jsonl => {}
-    }
+        Format::Jsonl => None,
+    };
     let progress = Progress::new(args.progress);
     let mut failed = 0;
     for file in &args.files {
-        let mut reports = 0u32;
-        let result = analyze_file(model, file, |seconds| {
-            if let Some(p) = &progress
-                && seconds >= p.every * f64::from(reports + 1)
-            {
-                reports += 1;
-                p.report(file, seconds);
-            }
-        });
-        if progress.as_ref().is_some_and(|p| p.terminal) && reports > 0 {
-            eprintln!();
-        }
-        let (analysis, overall) = match result {
-            Ok(a) => match a.overall.clone() {
-                Some(overall) => (a, overall),
-                None => {
-                    failed += 1;
-                    eprintln!(
-                        "voice-emotion: {}: no speech detected in {:.1} s of audio",
-                        file.display(),
-                        a.duration
-                    );
-                    continue;
-                }
-            },
+        let (analysis, truncated) = match analyze(model, file, progress.as_ref()) {
+            Ok(result) => result,
             Err(e) => {
                 failed += 1;
                 eprintln!("voice-emotion: {}: {e}", file.display());
                 continue;
             }
         };
-        match args.format {
-            Format::Table => write_table(&mut out, file, &analysis, &overall, unsure_below, args.timeline)?,
-            Format::Jsonl => {
-                let mut line = json!({
-                    "file": file.display().to_string(),
-                    "label": overall.label,
-                    "confidence": overall.confidence,
-                    "probabilities": by_label(labels, &overall),
-                    "speech_seconds": analysis.speech_seconds,
-                });
-                if args.timeline {
-                    line["timeline"] = serde_json::to_value(&analysis.timeline).expect("plain data");
-                }
-                writeln!(out, "{line}")?;
-            }
-            Format::Csv if args.timeline => {
-                for seg in &analysis.timeline {
-                    let mut row = vec![
-                        file.display().to_string(),
-                        format!("{:.2}", seg.start),
-                        format!("{:.2}", seg.end),
-                    ];
-                    row.extend(emotion_columns(seg.emotion.as_ref(), labels.len()));
-                    csv.write_record(&row).map_err(csv_error)?;
-                }
-            }
-            Format::Csv => {
-                let mut row = vec![file.display().to_string()];
-                row.extend(emotion_columns(Some(&overall), labels.len()));
-                row.push(format!("{:.2}", analysis.speech_seconds));
-                csv.write_record(&row).map_err(csv_error)?;
-            }
+        let Some(overall) = &analysis.overall else {
+            failed += 1;
+            eprintln!(
+                "voice-emotion: {}: no speech detected in {:.1} s of audio",
+                file.display(),
+                analysis.duration
+            );
+            continue;
+        };
+        if truncated {
+            failed += 1;
         }
-        csv.flush()?;
+        let name = file.display().to_string();
+        let report = Report {
+            file: &name,
+            analysis: &analysis,
+            labels,
+        };
+        match (args.format, csv.as_mut()) {
+            (Format::Table, _) => write_table(&mut out, file, &analysis, overall, unsure_below, args.timeline)?,
+            (Format::Jsonl, _) => writeln!(out, "{}", report.json(args.timeline))?,
+            (Format::Csv, Some(csv)) => csv.write(&report)?,
+            (Format::Csv, None) => unreachable!("the CSV writer exists for CSV output"),
+        }
     }
     if matches!(args.format, Format::Table) {
         writeln!(out, "(? = not sure: confidence below {unsure_below})")?;
@@ -130,6 +88,40 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Analyses one file, reporting progress; also whether it was truncated (said so on stderr).
+fn analyze(model: &EmotionModel, file: &Path, progress: Option<&Progress>) -> Result<(Analysis, bool), Error> {
+    let mut analysis = FileAnalysis::open(model, file)?;
+    let every = progress.map_or(f64::INFINITY, |p| p.every);
+    let mut reports = 0u32;
+    loop {
+        let more = analysis.advance(every)?;
+        if let Some(p) = progress
+            && analysis.seconds() >= every * f64::from(reports + 1)
+        {
+            reports += 1;
+            p.report(file, analysis.seconds());
+        }
+        if !more {
+            break;
+        }
+    }
+    if reports > 0 && progress.is_some_and(|p| p.terminal) {
+        eprintln!();
+    }
+    let truncated = analysis.truncated();
+    if truncated {
+        let promised = analysis
+            .promised_seconds()
+            .map_or(String::new(), |s| format!(" of the {s:.1} s its header promises"));
+        eprintln!(
+            "voice-emotion: {}: the file is truncated: the result covers the first {:.1} s{promised}",
+            file.display(),
+            analysis.seconds()
+        );
+    }
+    Ok((analysis.finish()?, truncated))
 }
 
 /// Progress through long files: every minute of audio on a terminal (one line, rewritten), every
@@ -189,28 +181,4 @@ fn write_table(
         }
     }
     Ok(())
-}
-
-/// `{"neutral": p, ...}` in label order.
-fn by_label(labels: &[String], e: &Emotion) -> serde_json::Map<String, serde_json::Value> {
-    labels
-        .iter()
-        .zip(&e.probabilities)
-        .map(|(l, p)| (l.clone(), json!(p)))
-        .collect()
-}
-
-/// label, confidence, then one probability per label (empty when nobody speaks).
-fn emotion_columns(e: Option<&Emotion>, n_labels: usize) -> Vec<String> {
-    match e {
-        Some(e) => [e.label.clone(), format!("{:.4}", e.confidence)]
-            .into_iter()
-            .chain(e.probabilities.iter().map(|p| format!("{p:.4}")))
-            .collect(),
-        None => vec![String::new(); 2 + n_labels],
-    }
-}
-
-fn csv_error(e: csv::Error) -> Error {
-    Error::Io(std::io::Error::other(e))
 }

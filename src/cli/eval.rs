@@ -61,7 +61,7 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
             continue;
         };
         let path = args.root.join(&row.path);
-        match analyze_file(model, &path, |_| {}) {
+        match analyze_file(model, &path) {
             Ok(analysis) => match analysis.overall {
                 Some(overall) => {
                     let best = (0..allowed.len())

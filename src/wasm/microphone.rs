@@ -1,6 +1,6 @@
 //! Live capture wired from Rust: getUserMedia -> AudioContext -> AudioWorkletNode -> [`Recognizer`].
 //! The one piece of JavaScript on this path is the worklet processor (`www/capture-worklet.js`):
-//! it must run on the audio thread, and it only downmixes and batches.
+//! it must run on the audio thread, and it only batches.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -9,11 +9,12 @@ use js_sys::{Array, Float32Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{
-    AudioContext, AudioContextState, AudioNode, AudioWorkletNode, AudioWorkletNodeOptions, DomException, MediaDevices,
-    MediaStream, MediaStreamConstraints, MediaStreamTrack, MediaTrackConstraints, MessageEvent,
+    AudioContext, AudioContextState, AudioNode, AudioWorkletNode, AudioWorkletNodeOptions, ChannelCountMode,
+    ChannelInterpretation, DomException, MediaDevices, MediaStream, MediaStreamConstraints, MediaStreamTrack,
+    MediaTrackConstraints, MessageEvent,
 };
 
-use super::{JsRecognizer, to_js};
+use super::{JsModel, to_js};
 use crate::{EmotionModel, Recognizer};
 
 /// The name `capture-worklet.js` registers its processor under.
@@ -47,18 +48,18 @@ struct Session {
 
 #[wasm_bindgen]
 impl Microphone {
-    /// A microphone that scores with `recognizer`'s model and calls `onPrediction` with each
-    /// prediction (`{time, emotion}`, as `Recognizer.push` returns). `workletUrl` locates
+    /// A microphone that scores with `model` and calls `onPrediction` with each prediction
+    /// (`{time, emotion}`, as `Recognizer.push` returns). `workletUrl` locates
     /// `capture-worklet.js`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        recognizer: &JsRecognizer,
+        model: &JsModel,
         #[wasm_bindgen(js_name = onPrediction)] on_prediction: Function,
         #[wasm_bindgen(js_name = workletUrl)] worklet_url: String,
     ) -> Microphone {
         Microphone {
             shared: Rc::new(Shared {
-                model: recognizer.model.clone(),
+                model: model.model.clone(),
                 on_prediction,
                 worklet_url,
                 session: RefCell::new(None),
@@ -134,6 +135,11 @@ impl Shared {
         let source = context.create_media_stream_source(&stream)?;
         let options = AudioWorkletNodeOptions::new();
         options.set_number_of_inputs(1);
+        // The browser downmixes the device's channels to the one input channel ("speakers":
+        // the average for stereo), so the worklet only batches.
+        options.set_channel_count(1);
+        options.set_channel_count_mode(ChannelCountMode::Explicit);
+        options.set_channel_interpretation(ChannelInterpretation::Speakers);
         // One silent output, connected, so that every browser keeps pulling audio through the node.
         options.set_number_of_outputs(1);
         let node = AudioWorkletNode::new_with_options(&context, PROCESSOR, &options)?;

@@ -1,5 +1,6 @@
-//! The JavaScript API: a thin wasm-bindgen layer over [`Recognizer`] and [`Analyzer`], and the
-//! [`Microphone`] that feeds a recognizer live.
+//! The JavaScript API: a thin wasm-bindgen layer over the core. One `Model` (the shipped one, or
+//! any other from its bytes) makes the rest: a live `Recognizer`, an `Analyzer` for a clip's
+//! samples, a `FileAnalysis` for a file's bytes, the [`Microphone`], and the exports.
 //! Results cross as plain objects (serde-wasm-bindgen); errors become JS `Error`s.
 
 mod microphone;
@@ -7,7 +8,7 @@ mod microphone;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Analyzer, EmotionModel, Error, MelFrontEnd, Recognizer};
+use crate::{Analysis, Analyzer, CsvWriter, EmotionModel, Error, FileAnalysis, MelFrontEnd, Recognizer, Report};
 pub use microphone::Microphone;
 
 fn js_error(e: Error) -> JsError {
@@ -23,6 +24,10 @@ fn load_model(custom: Option<(&[u8], &str)>) -> Result<EmotionModel, JsError> {
     .map_err(js_error)
 }
 
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&e.to_string()))
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -34,125 +39,7 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Emotion recognition for one audio stream, with the shipped model or another one.
-#[wasm_bindgen(js_name = Recognizer)]
-pub struct JsRecognizer {
-    model: EmotionModel,
-    live: Option<(u32, Recognizer)>,
-}
-
-#[wasm_bindgen(js_class = Recognizer)]
-impl JsRecognizer {
-    /// A recognizer with the model built into the page.
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> Result<JsRecognizer, JsError> {
-        Ok(Self {
-            model: load_model(None)?,
-            live: None,
-        })
-    }
-
-    /// A recognizer with another model: its ONNX bytes and its metadata JSON text.
-    #[wasm_bindgen(js_name = withModel)]
-    pub fn with_model(onnx: &[u8], metadata_json: &str) -> Result<JsRecognizer, JsError> {
-        Ok(Self {
-            model: load_model(Some((onnx, metadata_json)))?,
-            live: None,
-        })
-    }
-
-    /// The model's labels, in the order of every `probabilities` array.
-    #[wasm_bindgen(getter)]
-    pub fn labels(&self) -> Vec<String> {
-        self.model.labels().to_vec()
-    }
-
-    /// Below this confidence a result should read "not sure" (the model's own, from its metadata).
-    #[wasm_bindgen(getter, js_name = unsureBelow)]
-    pub fn unsure_below(&self) -> f32 {
-        self.model.metadata().decision.unsure_below
-    }
-
-    /// Feeds live mono samples at `sampleRate` Hz. Returns the newest prediction
-    /// (`{time, emotion}`, `emotion` null when nobody speaks) or `undefined` if no hop completed.
-    /// A new sample rate starts a new stream.
-    pub fn push(
-        &mut self,
-        samples: &[f32],
-        #[wasm_bindgen(js_name = sampleRate)] sample_rate: u32,
-    ) -> Result<JsValue, JsError> {
-        if self.live.as_ref().is_none_or(|(rate, _)| *rate != sample_rate) {
-            self.live = Some((
-                sample_rate,
-                Recognizer::new(self.model.clone(), sample_rate).map_err(js_error)?,
-            ));
-        }
-        let (_, recognizer) = self.live.as_mut().expect("set above");
-        match recognizer.push(samples).map_err(js_error)?.pop() {
-            Some(prediction) => to_js(&prediction),
-            None => Ok(JsValue::UNDEFINED),
-        }
-    }
-
-    /// Forgets the live stream (for example when the microphone stops).
-    pub fn reset(&mut self) {
-        self.live = None;
-    }
-
-    /// Analyses a whole mono clip: `{duration, speech_seconds, overall, timeline}`.
-    pub fn analyze(
-        &self,
-        samples: &[f32],
-        #[wasm_bindgen(js_name = sampleRate)] sample_rate: u32,
-    ) -> Result<JsValue, JsError> {
-        to_js(&crate::analyze(&self.model, samples, sample_rate).map_err(js_error)?)
-    }
-
-    /// Starts a piecewise analysis, for long files: push chunks, yield to the page, then finish.
-    pub fn analyzer(&self, #[wasm_bindgen(js_name = sampleRate)] sample_rate: u32) -> Result<JsAnalyzer, JsError> {
-        Ok(JsAnalyzer {
-            inner: Some(Analyzer::new(self.model.clone(), sample_rate).map_err(js_error)?),
-        })
-    }
-}
-
-/// A clip analysed in pieces; see `Recognizer.analyzer`.
-#[wasm_bindgen(js_name = Analyzer)]
-pub struct JsAnalyzer {
-    inner: Option<Analyzer>,
-}
-
-#[wasm_bindgen(js_class = Analyzer)]
-impl JsAnalyzer {
-    fn inner(&mut self) -> Result<&mut Analyzer, JsError> {
-        self.inner
-            .as_mut()
-            .ok_or_else(|| JsError::new("this analysis is already finished"))
-    }
-
-    /// Consumes the next mono samples of the clip.
-    pub fn push(&mut self, samples: &[f32]) -> Result<(), JsError> {
-        self.inner()?.push(samples).map_err(js_error)
-    }
-
-    /// Seconds of audio analysed so far.
-    #[wasm_bindgen(getter)]
-    pub fn seconds(&mut self) -> Result<f64, JsError> {
-        Ok(self.inner()?.seconds())
-    }
-
-    /// Ends the clip and returns `{duration, speech_seconds, overall, timeline}`.
-    pub fn finish(&mut self) -> Result<JsValue, JsError> {
-        let analyzer = self
-            .inner
-            .take()
-            .ok_or_else(|| JsError::new("this analysis is already finished"))?;
-        to_js(&analyzer.finish().map_err(js_error)?)
-    }
-}
-
-/// The model's two stages on their own: log-mel features of a clip at the model's sample rate,
-/// and the logits of one window of them. For custom pipelines and benchmarks.
+/// A loaded model: its labels and decision constants, and the recognizers made from it.
 #[wasm_bindgen(js_name = Model)]
 pub struct JsModel {
     model: EmotionModel,
@@ -183,12 +70,95 @@ impl JsModel {
         }
     }
 
+    /// The labels, in the order of every `probabilities` array.
+    #[wasm_bindgen(getter)]
+    pub fn labels(&self) -> Vec<String> {
+        self.model.labels().to_vec()
+    }
+
+    /// Below this confidence a result should read "not sure" (from the model's metadata).
+    #[wasm_bindgen(getter, js_name = unsureBelow)]
+    pub fn unsure_below(&self) -> f32 {
+        self.model.metadata().decision.unsure_below
+    }
+
+    /// Seconds between two live predictions.
+    #[wasm_bindgen(getter, js_name = hopSeconds)]
+    pub fn hop_seconds(&self) -> f64 {
+        let meta = self.model.metadata();
+        meta.window.hop_frames as f64 * meta.hop_seconds()
+    }
+
+    /// A live recognizer for a mono stream at `sampleRate` Hz.
+    pub fn recognizer(&self, #[wasm_bindgen(js_name = sampleRate)] sample_rate: u32) -> Result<JsRecognizer, JsError> {
+        Ok(JsRecognizer {
+            inner: Recognizer::new(self.model.clone(), sample_rate).map_err(js_error)?,
+        })
+    }
+
+    /// Analyses a whole mono clip: `{duration, speech_seconds, overall, timeline}`.
+    pub fn analyze(
+        &self,
+        samples: &[f32],
+        #[wasm_bindgen(js_name = sampleRate)] sample_rate: u32,
+    ) -> Result<JsValue, JsError> {
+        to_js(&crate::analyze(&self.model, samples, sample_rate).map_err(js_error)?)
+    }
+
+    /// A clip's mono samples analysed in pieces (long clips: push, yield to the page, finish).
+    pub fn analyzer(&self, #[wasm_bindgen(js_name = sampleRate)] sample_rate: u32) -> Result<JsAnalyzer, JsError> {
+        Ok(JsAnalyzer {
+            inner: Some(Analyzer::new(self.model.clone(), sample_rate).map_err(js_error)?),
+        })
+    }
+
+    /// An audio file's bytes (WAV, FLAC, MP3, Ogg Vorbis), decoded here as the CLI decodes
+    /// them, and analysed a piece at a time. Throws an `Error` named `FormatError` for a format
+    /// or codec this build does not read (the page then lets the browser decode it).
+    #[wasm_bindgen(js_name = openFile)]
+    pub fn open_file(&self, bytes: Vec<u8>) -> Result<JsFileAnalysis, JsValue> {
+        match FileAnalysis::from_bytes(&self.model, bytes) {
+            Ok(file) => Ok(JsFileAnalysis { inner: Some(file) }),
+            Err(e) => {
+                let error = js_sys::Error::new(&e.to_string());
+                if matches!(e, Error::Format(_)) {
+                    error.set_name("FormatError");
+                }
+                Err(error.into())
+            }
+        }
+    }
+
+    /// An analysis of the file `file` as the CLI's `classify --format jsonl --timeline` writes it.
+    #[wasm_bindgen(js_name = reportJson)]
+    pub fn report_json(&self, file: &str, analysis: JsValue) -> Result<String, JsError> {
+        let analysis = from_js(analysis)?;
+        Ok(self.report(file, &analysis).json(true) + "\n")
+    }
+
+    /// The same as `classify --format csv --timeline` writes it.
+    #[wasm_bindgen(js_name = reportCsv)]
+    pub fn report_csv(&self, file: &str, analysis: JsValue) -> Result<String, JsError> {
+        let analysis = from_js(analysis)?;
+        let mut csv = CsvWriter::new(Vec::new(), self.model.labels(), true).map_err(js_error)?;
+        csv.write(&self.report(file, &analysis)).map_err(js_error)?;
+        let bytes = csv.into_inner().map_err(js_error)?;
+        String::from_utf8(bytes).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    fn report<'a>(&'a self, file: &'a str, analysis: &'a Analysis) -> Report<'a> {
+        Report {
+            file,
+            analysis,
+            labels: self.model.labels(),
+        }
+    }
+
     /// Sample rate (Hz) that `melSpectrogram` expects.
     #[wasm_bindgen(getter, js_name = sampleRate)]
     pub fn sample_rate(&self) -> u32 {
         self.model.metadata().sample_rate
     }
-
     /// Mel bands per frame.
     #[wasm_bindgen(getter, js_name = melBands)]
     pub fn mel_bands(&self) -> usize {
@@ -238,4 +208,103 @@ impl JsModel {
         self.model.fill_input(mel.chunks_exact(n_mels), &mut self.input);
         Ok(())
     }
+}
+
+/// Live recognition of one stream; see `Model.recognizer`.
+#[wasm_bindgen(js_name = Recognizer)]
+pub struct JsRecognizer {
+    inner: Recognizer,
+}
+
+#[wasm_bindgen(js_class = Recognizer)]
+impl JsRecognizer {
+    /// Feeds the next mono samples. Returns the newest prediction (`{time, emotion}`, `emotion`
+    /// null when nobody speaks), or `undefined` if no hop completed.
+    pub fn push(&mut self, samples: &[f32]) -> Result<JsValue, JsError> {
+        match self.inner.push(samples).map_err(js_error)?.pop() {
+            Some(prediction) => to_js(&prediction),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Starts a new stream (for example when the microphone restarts).
+    pub fn reset(&mut self) {
+        self.inner.reset();
+    }
+}
+
+/// A clip analysed in pieces; see `Model.analyzer`.
+#[wasm_bindgen(js_name = Analyzer)]
+pub struct JsAnalyzer {
+    inner: Option<Analyzer>,
+}
+
+#[wasm_bindgen(js_class = Analyzer)]
+impl JsAnalyzer {
+    /// Consumes the next mono samples of the clip.
+    pub fn push(&mut self, samples: &[f32]) -> Result<(), JsError> {
+        unfinished(&mut self.inner)?.push(samples).map_err(js_error)
+    }
+
+    /// Seconds of audio analysed so far.
+    #[wasm_bindgen(getter)]
+    pub fn seconds(&mut self) -> Result<f64, JsError> {
+        Ok(unfinished(&mut self.inner)?.seconds())
+    }
+
+    /// Ends the clip and returns `{duration, speech_seconds, overall, timeline}`.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        to_js(&finished(&mut self.inner)?.finish().map_err(js_error)?)
+    }
+}
+
+/// A file analysed in pieces; see `Model.openFile`.
+#[wasm_bindgen(js_name = FileAnalysis)]
+pub struct JsFileAnalysis {
+    inner: Option<FileAnalysis>,
+}
+
+#[wasm_bindgen(js_class = FileAnalysis)]
+impl JsFileAnalysis {
+    /// Decodes and analyses at least `seconds` more audio; `false` once the file has ended.
+    pub fn advance(&mut self, seconds: f64) -> Result<bool, JsError> {
+        unfinished(&mut self.inner)?.advance(seconds).map_err(js_error)
+    }
+
+    /// Seconds of audio analysed so far.
+    #[wasm_bindgen(getter)]
+    pub fn seconds(&mut self) -> Result<f64, JsError> {
+        Ok(unfinished(&mut self.inner)?.seconds())
+    }
+
+    /// The length the file's header states, in seconds, or `undefined`.
+    #[wasm_bindgen(getter, js_name = promisedSeconds)]
+    pub fn promised_seconds(&mut self) -> Result<Option<f64>, JsError> {
+        Ok(unfinished(&mut self.inner)?.promised_seconds())
+    }
+
+    /// Whether the file ended in the middle of its audio (a download cut short).
+    #[wasm_bindgen(getter)]
+    pub fn truncated(&mut self) -> Result<bool, JsError> {
+        Ok(unfinished(&mut self.inner)?.truncated())
+    }
+
+    /// Analyses the rest and returns `{duration, speech_seconds, overall, timeline}`.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        to_js(&finished(&mut self.inner)?.finish().map_err(js_error)?)
+    }
+}
+
+/// A piecewise analysis still going.
+fn unfinished<T>(inner: &mut Option<T>) -> Result<&mut T, JsError> {
+    inner
+        .as_mut()
+        .ok_or_else(|| JsError::new("this analysis is already finished"))
+}
+
+/// A piecewise analysis, taken to be finished.
+fn finished<T>(inner: &mut Option<T>) -> Result<T, JsError> {
+    inner
+        .take()
+        .ok_or_else(|| JsError::new("this analysis is already finished"))
 }

@@ -62,8 +62,8 @@ function meydaMelBands(speech, frontend) {
 }
 
 /** Analyses a whole recording in the page's way: an Analyzer fed one-second chunks. */
-function analyzeRecording(recognizer, recording, rate) {
-  const analyzer = recognizer.analyzer(rate);
+function analyzeRecording(model, recording, rate) {
+  const analyzer = model.analyzer(rate);
   for (let at = 0; at < recording.length; at += rate) analyzer.push(recording.subarray(at, at + rate));
   return analyzer.finish();
 }
@@ -72,15 +72,15 @@ function analyzeRecording(recognizer, recording, rate) {
  * Milliseconds of each `Recognizer.push` of half a second of `recording` that completed a scored hop
  * (resampling, front end, gate, model and smoothing, as the live view runs them), over `rounds` passes.
  */
-function liveHops(Recognizer, recording, rate, rounds) {
-  const recognizer = new Recognizer();
+function liveHops(model, recording, rate, rounds) {
+  const recognizer = model.recognizer(rate);
   const chunk = rate / 2;
   const ms = [];
   for (let round = 0; round < rounds; round++) {
     recognizer.reset();
     for (let start = 0; start + chunk <= recording.length && start < 60 * rate; start += chunk) {
       const t0 = performance.now();
-      const prediction = recognizer.push(recording.subarray(start, start + chunk), rate);
+      const prediction = recognizer.push(recording.subarray(start, start + chunk));
       const elapsed = performance.now() - t0;
       if (prediction?.emotion) ms.push(elapsed);
     }
@@ -95,7 +95,7 @@ function liveHops(Recognizer, recording, rate, rounds) {
  * tract (for comparing builds of the same code).
  */
 window.bench = async ({ pkg, tractOnly, runs, warmup, recordingRuns, recordingRate }) => {
-  const { default: init, Model, Recognizer } = await import(`${pkg}voice_emotion.js`);
+  const { default: init, Model } = await import(`${pkg}voice_emotion.js`);
   await init();
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.wasmPaths = "/node_modules/onnxruntime-web/dist/";
@@ -132,21 +132,19 @@ window.bench = async ({ pkg, tractOnly, runs, warmup, recordingRuns, recordingRa
     int8: await inference(Model, "emotion", mel, options),
     float: await inference(Model, "emotion-float", mel, options),
   };
-  model.free();
 
   // A ten-minute recording at a device rate, in the page's chunked way.
   const recording = await samples("/artifacts/bench/recording.f32");
-  results.liveHop = liveHops(Recognizer, recording, recordingRate, 5);
-  const recognizer = new Recognizer();
-  const analysis = analyzeRecording(recognizer, recording, recordingRate);
+  results.liveHop = liveHops(model, recording, recordingRate, 5);
+  const analysis = analyzeRecording(model, recording, recordingRate);
   results.recording = {
     seconds: recording.length / recordingRate,
     rate: recordingRate,
     hopSeconds: (hop_frames * hop_length) / 16000,
     speechSeconds: analysis.speech_seconds,
-    analyze: await time(() => analyzeRecording(recognizer, recording, recordingRate), { runs: recordingRuns, warmup: 0 }),
+    analyze: await time(() => analyzeRecording(model, recording, recordingRate), { runs: recordingRuns, warmup: 0 }),
   };
-  recognizer.free();
+  model.free();
   return results;
 };
 window.benchReady = true;

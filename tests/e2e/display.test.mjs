@@ -7,10 +7,12 @@ import { test } from "node:test";
 import { numbers, reading } from "../../www/emotions.js";
 import { summarize } from "../../www/history.js";
 import { HOLD_SECONDS, createHold } from "../../www/hold.js";
-import { HOP_SECONDS, readableTimeline } from "../../www/timeline.js";
+import { readableTimeline } from "../../www/timeline.js";
 
 const LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
 const UNSURE_BELOW = 0.4;
+const HOP_SECONDS = 0.5;
+const MODEL = { labels: LABELS, unsureBelow: UNSURE_BELOW, hopSeconds: HOP_SECONDS };
 
 /** Probabilities with `weights` ({ label: p }) and the rest shared evenly by the other labels. */
 function probabilities(weights) {
@@ -97,7 +99,7 @@ test("the history's sentence says what the voice mostly sounded like, and for ho
 test("the file timeline reads by the threshold and has no stretch shorter than a hop", () => {
   const timeline = (...parts) =>
     parts.map(([weights, start, end]) => ({ start, end, emotion: weights && emotion(weights) }));
-  const shown = (t) => readableTimeline(t, LABELS, UNSURE_BELOW).map((s) => [s.reading.key, s.start, s.end]);
+  const shown = (t) => readableTimeline(t, MODEL).map((s) => [s.reading.key, s.start, s.end]);
 
   // The issue's case: a first fifth of a second of "fearful" after a short silence.
   assert.deepEqual(
@@ -110,7 +112,7 @@ test("the file timeline reads by the threshold and has no stretch shorter than a
     ],
   );
   // A short stretch joins the longer neighbour, whose mean it joins.
-  const joined = readableTimeline(timeline([{ angry: 0.8 }, 0, 2], [{ fearful: 0.9 }, 2, 2.3], [{ sad: 0.8 }, 2.3, 3]), LABELS, UNSURE_BELOW);
+  const joined = readableTimeline(timeline([{ angry: 0.8 }, 0, 2], [{ fearful: 0.9 }, 2, 2.3], [{ sad: 0.8 }, 2.3, 3]), MODEL);
   assert.deepEqual(
     joined.map((s) => [s.reading.key, s.start, s.end]),
     [

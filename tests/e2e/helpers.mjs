@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { homedir, tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
 import { chromium } from "playwright-core";
@@ -24,6 +24,8 @@ mkdirSync(ARTIFACTS, { recursive: true });
 export const DATA = resolve(process.env.VE_DATA ?? join(ROOT, "../shared/data"));
 
 /** A clearly angry RAVDESS utterance (actor 05, strong intensity), as in the native tests. */
+/** The training environment's Python (scripts/env.sh), for audio tools the tests borrow from it. */
+export const PYTHON = join(process.env.VE_VENV ?? join(homedir(), ".cache/voice-emotion/venv"), "bin/python");
 export const ANGRY_CLIP = "ravdess/Actor_05/03-01-05-02-01-01-05.flac";
 
 const CHROMIUM_FLAGS = [
@@ -188,15 +190,18 @@ export function wavSamples(path) {
   return { rate, samples };
 }
 
-/** What the CLI says about `file`: `classify --format jsonl --timeline`, parsed. */
-export function cli(file) {
-  const out = execFileSync("cargo", ["run", "--quiet", "--bin", "voice-emotion", "--", "classify", "--format", "jsonl", "--timeline", file], {
-    cwd: ROOT,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return JSON.parse(out.trim().split("\n")[0]);
+/** What the CLI writes for `file` with `classify --format FORMAT --timeline`, run in the file's folder. */
+export function cliOutput(file, format) {
+  return execFileSync(
+    "cargo",
+    ["run", "--quiet", "--features", "cli", "--manifest-path", join(ROOT, "Cargo.toml"), "--bin", "voice-emotion", "--",
+      "classify", "--format", format, "--timeline", basename(file)],
+    { cwd: dirname(file), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
 }
+
+/** What the CLI says about `file` (`classify --format jsonl --timeline`), parsed. */
+export const cli = (file) => JSON.parse(cliOutput(file, "jsonl"));
 
 /** The live view as a person sees it: state, verdict words and label, the eight bars. */
 export const liveView = (page) =>

@@ -32,13 +32,14 @@ test(`${HOURS} h of live audio: flat heap`, { timeout: HOURS * 20 * 60 * 1000 },
   // The stream runs in the page; meanwhile the test samples the JS heap after garbage collection.
   const run = page.evaluate(
     async ({ samples, rate, hours }) => {
-      const { default: init, Recognizer } = await import("/pkg/voice_emotion.js");
+      const { default: init, Model } = await import("/pkg/voice_emotion.js");
       const { createBars } = await import("/live.js");
       const wasm = await init(); // already loaded by the page: the same module and memory
       const list = document.createElement("ul");
       document.body.append(list);
-      const recognizer = new Recognizer();
-      const bars = createBars(list, recognizer.labels);
+      const model = new Model();
+      const recognizer = model.recognizer(rate);
+      const bars = createBars(list, model.labels);
       const clip = Float32Array.from(samples);
       const longTasks = [];
       new PerformanceObserver((entries) => longTasks.push(...entries.getEntries().map((e) => e.duration))).observe({
@@ -53,7 +54,7 @@ test(`${HOURS} h of live audio: flat heap`, { timeout: HOURS * 20 * 60 * 1000 },
         const offset = at % clip.length; // the clip loops; a chunk ends at its end
         const chunk = clip.subarray(offset, Math.min(offset + 2048, clip.length, offset + total - at));
         at += chunk.length;
-        const prediction = recognizer.push(chunk, rate);
+        const prediction = recognizer.push(chunk);
         if (prediction) {
           window.soak.predictions++;
           if (prediction.emotion) {

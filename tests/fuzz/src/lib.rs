@@ -58,7 +58,7 @@ pub fn frontend(data: &[u8]) {
 
     let mut recognizer = match Recognizer::new(shipped().clone(), rate) {
         Ok(r) => r,
-        Err(Error::SampleRate(_)) => return,
+        Err(Error::SampleRate { .. }) => return,
         Err(e) => panic!("unexpected error for rate {rate}: {e}"),
     };
     for piece in samples.chunks(chunk) {

@@ -1,0 +1,100 @@
+//! Whole files: decoded ([`crate::decode`]) and analysed ([`crate::analysis`]) a piece at a time,
+//! so memory stays bounded and a caller can show progress (or, in the page, yield) between pieces.
+
+use std::path::Path;
+
+use crate::analysis::{Analysis, Analyzer};
+use crate::decode::AudioReader;
+use crate::error::{Error, Result};
+use crate::model::EmotionModel;
+
+/// How much shorter than its header says a file may decode before it counts as truncated: codec
+/// delay and padding, never a cut.
+const TRUNCATION_SLACK_SECONDS: f64 = 0.05;
+
+/// A file being analysed. A file cut short is analysed as far as it goes ([`FileAnalysis::truncated`]).
+pub struct FileAnalysis {
+    reader: AudioReader,
+    analyzer: Analyzer,
+    ended: bool,
+    truncated: bool,
+}
+
+impl FileAnalysis {
+    /// Opens an audio file (WAV, FLAC, MP3, Ogg Vorbis); its content decides the format.
+    pub fn open(model: &EmotionModel, path: &Path) -> Result<Self> {
+        Self::new(model, AudioReader::open(path)?)
+    }
+
+    /// The same, from the file's bytes in memory.
+    pub fn from_bytes(model: &EmotionModel, bytes: Vec<u8>) -> Result<Self> {
+        Self::new(model, AudioReader::from_bytes(bytes)?)
+    }
+
+    fn new(model: &EmotionModel, reader: AudioReader) -> Result<Self> {
+        Ok(Self {
+            analyzer: Analyzer::new(model.clone(), reader.sample_rate())?,
+            reader,
+            ended: false,
+            truncated: false,
+        })
+    }
+
+    /// Decodes and analyses at least `seconds` more audio, or up to the end; `false` once the
+    /// file has ended.
+    pub fn advance(&mut self, seconds: f64) -> Result<bool> {
+        let until = self.seconds() + seconds;
+        while !self.ended && self.seconds() < until {
+            match self.reader.next_chunk() {
+                Ok(Some(chunk)) => self.analyzer.push(&chunk)?,
+                Ok(None) => {
+                    self.ended = true;
+                    // Some files end cleanly between two packets, short of what their header says.
+                    self.truncated = self
+                        .promised_seconds()
+                        .is_some_and(|promised| self.seconds() < promised - TRUNCATION_SLACK_SECONDS);
+                }
+                Err(Error::Truncated) => (self.ended, self.truncated) = (true, true),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(!self.ended)
+    }
+
+    /// Seconds of audio analysed so far.
+    pub fn seconds(&self) -> f64 {
+        self.analyzer.seconds()
+    }
+
+    /// The length the file's header states, in seconds, when it states one.
+    pub fn promised_seconds(&self) -> Option<f64> {
+        self.reader.promised_seconds()
+    }
+
+    /// Whether the file ended in the middle of its audio (known once [`Self::advance`] says it ended).
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Analyses what is left and summarizes the file.
+    pub fn finish(mut self) -> Result<Analysis> {
+        while self.advance(f64::INFINITY)? {}
+        if self.seconds() > 0.0 {
+            self.analyzer.finish()
+        } else if self.truncated {
+            Err(Error::Truncated)
+        } else {
+            Err(Error::Decode("the file holds no audio samples".into()))
+        }
+    }
+}
+
+/// Analyses a whole file (convenience over [`FileAnalysis`]; a truncated file is an error here).
+pub fn analyze_file(model: &EmotionModel, path: &Path) -> Result<Analysis> {
+    let mut file = FileAnalysis::open(model, path)?;
+    while file.advance(f64::INFINITY)? {}
+    if file.truncated() {
+        return Err(Error::Truncated);
+    }
+    file.finish()
+}
