@@ -9,12 +9,13 @@
 // The microphone, as the browser is started:
 //   "real"       the default PulseAudio source of `env` (see virtual-mic.mjs), access granted
 //   "none"       no audio server at all, so no microphone
-//   "deny"       a microphone the person refuses
+//   "deny"       a microphone the person refuses (WebKit: see WEBKIT_CANNOT)
 //   "suspended"  a microphone, but no audio output: the AudioContext never runs
-// WebKitGTK can do neither "deny" nor "suspended" (see WEBKIT_CANNOT; `cannot` tells).
+// WebKitGTK cannot do "suspended" (see WEBKIT_CANNOT; `cannot` tells).
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,13 +100,14 @@ async function startXvfb() {
 }
 
 /**
- * What WebKitGTK's automation cannot be made to do here, and why (measured with 2.50.6):
- * a refusal: an automated MiniBrowser grants every capture request, and WebKitWebDriver answers
- * WebDriver's Set Permission with "unknown command"; a paused AudioContext: it runs with no audio
- * server at all, and even when started without a gesture with media-playback-requires-user-gesture.
+ * What WebKitGTK's automation cannot be made to do here, and why (measured with 2.50.6): a paused
+ * AudioContext: it runs with no audio server at all, and even when started without a gesture with
+ * media-playback-requires-user-gesture. Nor can it refuse as a person would (an automated
+ * MiniBrowser grants every capture request; WebKitWebDriver answers WebDriver's Set Permission with
+ * "unknown command"): "deny" is the refusal WebKit itself makes, to the page embedded in a frame by
+ * another site that does not allow it the microphone (`allow` without it), on WebKit's mock device.
  */
 const WEBKIT_CANNOT = {
-  deny: "WebKitGTK's automation grants every capture request and has no Set Permission command",
   suspended: "WebKitGTK's AudioContext runs even with no audio server and no user gesture",
 };
 
@@ -116,6 +118,7 @@ async function launchWebKit(microphone, env) {
   const driverEnv = { ...env, DISPLAY: x.display };
   const driverProcess = spawn("WebKitWebDriver", [`--port=${port}`], { env: driverEnv, stdio: "ignore" });
   const args = ["--automation"];
+  if (microphone === "deny") args.push("--enable-mock-capture-devices=true");
   const capabilities = { browserName: "MiniBrowser", "webkitgtk:browserOptions": { binary: MINIBROWSER, args } };
   let driver;
   for (let attempt = 0; ; attempt++) {
@@ -142,15 +145,29 @@ async function launchWebKit(microphone, env) {
     if (result?.error) throw new Error(result.error);
     return result?.value;
   };
+  let embedder;
+  /** The page itself, or for "deny" the page in a frame of a site (another origin) that denies it the microphone. */
+  const goto = async (url) => {
+    if (microphone !== "deny") return driver.get(url);
+    embedder = createHttpServer((_, response) =>
+      response
+        .writeHead(200, { "content-type": "text/html" })
+        .end(`<!doctype html><title>Embedder</title><iframe src="${url}" allow="autoplay" width="880" height="1080"></iframe>`),
+    );
+    await new Promise((done) => embedder.listen(0, "127.0.0.1", done));
+    await driver.get(`http://localhost:${embedder.address().port}/`);
+    await driver.switchTo().frame(await driver.findElement(By.css("iframe")));
+  };
   return {
     version: `WebKitGTK ${version}`,
-    goto: (url) => driver.get(url),
+    goto,
     evaluate,
     click: async (selector) => (await driver.findElement(By.css(selector))).click(),
     pickFile: async (selector, path) => (await driver.findElement(By.css(selector))).sendKeys(path),
     screenshot: async (name) => writeFileSync(join(ARTIFACTS, `${name}.png`), await driver.takeScreenshot(), "base64"),
     requests,
     close: async () => {
+      embedder?.close();
       await driver.quit().catch(() => {});
       driverProcess.kill();
       x.close();
