@@ -12,9 +12,12 @@ mkdir -p "$VE_TOOLS"
 step() { printf '\n== setup: %s\n' "$*"; }
 
 install_system() {
-# System packages: Chromium for the browser tests, sox and espeak-ng for test audio.
+# System packages: Chromium for the browser tests, sox and espeak-ng for test audio; Firefox ESR,
+# WebKitGTK's WebDriver (with its MiniBrowser), Xvfb for it, and PulseAudio (the virtual microphone)
+# for the other engines' tests.
 need_apt=()
-for pair in chromium:chromium chromedriver:chromium-driver sox:sox espeak-ng:espeak-ng; do
+for pair in chromium:chromium chromedriver:chromium-driver sox:sox espeak-ng:espeak-ng firefox-esr:firefox-esr \
+  WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb pulseaudio:pulseaudio paplay:pulseaudio-utils; do
   command -v "${pair%%:*}" >/dev/null || need_apt+=("${pair#*:}")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -45,6 +45,8 @@ suite "smoke model in Rust" tests env VE_PARITY_DIR="$smoke/parity" cargo test -
 suite "wasm tests (Chromium)" tests wasm-pack test --headless --chrome -- --test wasm
 suite "web build" check bash scripts/build-web.sh
 suite "end to end (Chromium)" tests node --test --test-concurrency=1 tests/e2e/
+suite "end to end (Firefox)" tests env VE_ENGINE=firefox node --test --test-concurrency=1 tests/engines/
+suite "end to end (WebKit)" tests env VE_ENGINE=webkit node --test --test-concurrency=1 tests/engines/
 
 echo; echo "== summary"
 printf '%s\n' "${summary[@]}"

@@ -7,6 +7,7 @@ import { createAnnouncer } from "./announcer.js";
 import { adjective, colourClass, numbers, percent, reading, readingClass, title } from "./emotions.js";
 import { createHistory } from "./history.js";
 import { createHold } from "./hold.js";
+import { microphoneMessage } from "./messages.js";
 
 const ANNOUNCE_EVERY_MS = 3000;
 
@@ -76,7 +77,7 @@ export function setUpLive(model) {
       stopButton.focus();
       show("listening", "Listening…", { word: "Listening" });
     } catch (error) {
-      message.textContent = error.message;
+      message.textContent = microphoneMessage(error);
       message.dataset.error = error.name;
       message.hidden = false;
       show("error", "Not listening", { word: "Not listening" });

@@ -10,8 +10,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{
     AudioContext, AudioContextState, AudioNode, AudioWorkletNode, AudioWorkletNodeOptions, ChannelCountMode,
-    ChannelInterpretation, DomException, MediaDevices, MediaStream, MediaStreamConstraints, MediaStreamTrack,
-    MediaTrackConstraints, MessageEvent,
+    ChannelInterpretation, MediaDevices, MediaStream, MediaStreamConstraints, MediaStreamTrack, MediaTrackConstraints,
+    MessageEvent,
 };
 
 use super::{JsModel, to_js};
@@ -69,9 +69,14 @@ impl Microphone {
     }
 
     /// Asks for the microphone and starts listening. Call it from a click: browsers only let
-    /// audio start on a user gesture. Rejects with an `Error` whose `name` is the cause
-    /// (`NotAllowedError`, `NotFoundError`, `NotReadableError`, `SuspendedError`, ...) and whose
-    /// message says what to do.
+    /// audio start on a user gesture. Rejects with an `Error` whose `name` is a stable cause and
+    /// whose `message` is the browser's technical detail (not words for a person: the page
+    /// chooses those from the name, see `www/messages.js`). The causes are getUserMedia's own
+    /// (`NotAllowedError`, `SecurityError`, `NotFoundError`, `OverconstrainedError` (WebKit's
+    /// answer when there is no microphone), `NotReadableError`, `AbortError`, ...) or ours:
+    /// `NotSupportedError` (no `navigator.mediaDevices`: not a secure context), `SuspendedError`
+    /// (the audio context did not run within 2 s), `WorkletError` (the worklet did not load) and
+    /// `RecognizerError`.
     pub fn start(&self) -> Result<Promise, JsValue> {
         if self.shared.session.borrow().is_some() {
             return Ok(Promise::resolve(&JsValue::UNDEFINED));
@@ -125,12 +130,7 @@ impl Shared {
         session.stream = Some(stream.clone());
         JsFuture::from(context.audio_worklet()?.add_module(&self.worklet_url)?)
             .await
-            .map_err(|e| {
-                named_error(
-                    "WorkletError",
-                    &format!("cannot load the audio worklet: {}", describe(&e)),
-                )
-            })?;
+            .map_err(|e| named_error("WorkletError", &format!("{}: {}", self.worklet_url, describe(&e))))?;
 
         let source = context.create_media_stream_source(&stream)?;
         let options = AudioWorkletNodeOptions::new();
@@ -178,8 +178,7 @@ impl Shared {
             if context.state() != AudioContextState::Running {
                 return Err(named_error(
                     "SuspendedError",
-                    "The browser is keeping audio paused. Press Start again; if it stays paused, \
-                     allow sound for this site in the browser's settings.",
+                    &format!("the AudioContext did not run within {RESUME_TIMEOUT_MS} ms"),
                 ));
             }
         }
@@ -216,8 +215,7 @@ async fn open_microphone() -> Result<MediaStream, JsValue> {
         .ok_or_else(|| {
             named_error(
                 "NotSupportedError",
-                "This page cannot reach a microphone here: browsers allow it only on https:// or \
-                 localhost pages.",
+                "navigator.mediaDevices is undefined (not a secure context)",
             )
         })?;
     let audio = MediaTrackConstraints::new();
@@ -232,27 +230,10 @@ async fn open_microphone() -> Result<MediaStream, JsValue> {
     Ok(stream.unchecked_into())
 }
 
-/// getUserMedia's failures, in words a person can act on; `name` keeps the browser's cause.
+/// getUserMedia's failure as the browser named it (DOMException or, in WebKit, an
+/// OverconstrainedError that is no DOMException) with its technical detail.
 fn microphone_error(error: JsValue) -> JsValue {
-    let name = error
-        .dyn_ref::<DomException>()
-        .map(DomException::name)
-        .unwrap_or_default();
-    let message = match name.as_str() {
-        "NotAllowedError" | "SecurityError" => {
-            "Microphone access was denied. Allow the microphone for this page (the icon in the \
-             address bar), then press Start again."
-        }
-        "NotFoundError" | "OverconstrainedError" => "No microphone was found. Connect one, then press Start again.",
-        "NotReadableError" | "AbortError" => "The microphone could not be opened; another application may be using it.",
-        _ => {
-            return named_error(
-                &name,
-                &format!("The microphone could not be started: {}", describe(&error)),
-            );
-        }
-    };
-    named_error(&name, message)
+    named_error(&property(&error, "name").unwrap_or_default(), &describe(&error))
 }
 
 fn named_error(name: &str, message: &str) -> JsValue {
@@ -264,11 +245,17 @@ fn named_error(name: &str, message: &str) -> JsValue {
 }
 
 fn describe(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
+    property(error, "message")
         .or_else(|| error.as_string())
         .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// A string property of an error of any kind (read with `Reflect`, so not only `Error`s).
+fn property(error: &JsValue, key: &str) -> Option<String> {
+    if !error.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(error, &JsValue::from_str(key)).ok()?.as_string()
 }
 
 /// A promise that resolves after `ms` milliseconds.

@@ -13,6 +13,7 @@ import {
   NOTHING_STORED,
   angryWav,
   PYTHON,
+  apiTimeline,
   captureState,
   cli,
   cliOutput,
@@ -78,10 +79,7 @@ test("a picked file gives the CLI's overall label and timeline, and exports them
   // shorter than a hop: each row starts where the one before ends, lasts at least a hop (to the
   // tenth of a second shown), reads differently from its neighbours, and says "Not sure" when its
   // confidence is under the threshold (but for rounding to a whole percent).
-  // (The CLI writes the export schema; the page reads the JS API's analysis, probabilities in label order.)
-  const asAnalysis = ({ start, end, label, confidence, probabilities }) =>
-    ({ start, end, emotion: label && { label, confidence, probabilities: model.labels.map((l) => probabilities[l]) } });
-  const readable = readableTimeline(expected.timeline.map(asAnalysis), model);
+  const readable = readableTimeline(apiTimeline(expected.timeline, model.labels), model);
   const rows = await page.$$eval("#timeline-rows tr", (trs) =>
     trs.map((tr) => ({ reading: tr.dataset.reading, cells: [...tr.cells].map((td) => td.textContent) })),
   );

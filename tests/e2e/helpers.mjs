@@ -112,14 +112,14 @@ export function foreignRequests(requests) {
   });
 }
 
-/** How many entries the page holds in every storage it could keep audio or features in. */
-export const storedItems = (page) =>
-  page.evaluate(async () => ({
-    localStorage: localStorage.length,
-    sessionStorage: sessionStorage.length,
-    indexedDB: (await indexedDB.databases()).length,
-    caches: (await caches.keys()).length,
-  }));
+/** How many entries the page holds in every storage it could keep audio or features in (run in the page). */
+export const readStoredItems = async () => ({
+  localStorage: localStorage.length,
+  sessionStorage: sessionStorage.length,
+  indexedDB: (await indexedDB.databases()).length,
+  caches: (await caches.keys()).length,
+});
+export const storedItems = (page) => page.evaluate(readStoredItems);
 export const NOTHING_STORED = { localStorage: 0, sessionStorage: 0, indexedDB: 0, caches: 0 };
 
 /** Saves a full-page screenshot once the bars' transitions have finished, so they show the numbers. */
@@ -203,15 +203,35 @@ export function cliOutput(file, format) {
 /** What the CLI says about `file` (`classify --format jsonl --timeline`), parsed. */
 export const cli = (file) => JSON.parse(cliOutput(file, "jsonl"));
 
-/** The live view as a person sees it: state, verdict words and label, the eight bars. */
-export const liveView = (page) =>
-  page.evaluate(() => ({
-    time: performance.now(),
-    state: document.getElementById("live").dataset.state,
-    words: document.getElementById("dominant").textContent,
-    label: document.getElementById("dominant").dataset.label ?? "",
-    bars: [...document.querySelectorAll("#bars li")].map((li) => Number(li.dataset.probability)),
+/** The CLI's timeline (the Results schema) as the JS API's analysis has it: probabilities in label order. */
+export const apiTimeline = (timeline, labels) =>
+  timeline.map(({ start, end, label, confidence, probabilities }) => ({
+    start,
+    end,
+    emotion: label && { label, confidence, probabilities: labels.map((l) => probabilities[l]) },
   }));
+
+/** The live view as a person sees it: state, verdict words and label, the eight bars (run in the page). */
+export const readLiveView = () => ({
+  time: performance.now(),
+  state: document.getElementById("live").dataset.state,
+  words: document.getElementById("dominant").textContent,
+  label: document.getElementById("dominant").dataset.label ?? "",
+  bars: [...document.querySelectorAll("#bars li")].map((li) => Number(li.dataset.probability)),
+});
+export const liveView = (page) => page.evaluate(readLiveView);
+
+/**
+ * What the live views (as `readLiveView` gives them, in order) heard: the views with speech, each
+ * prediction among them once however long the page showed it (the bars keep the last speech
+ * through a pause), and their mean probabilities with its label: the verdict over the speech.
+ */
+export function liveVerdict(views, labels) {
+  const speech = views.filter((v) => v.state === "speech" || v.state === "unsure");
+  const heard = speech.filter((v, i) => i === 0 || v.bars.join() !== speech[i - 1].bars.join());
+  const mean = labels.map((_, i) => heard.reduce((sum, v) => sum + v.bars[i], 0) / heard.length);
+  return { speech, heard, mean, label: labels[argmax(mean)] };
+}
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 

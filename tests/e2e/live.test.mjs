@@ -9,11 +9,11 @@ import { adjective, title } from "../../www/emotions.js";
 import {
   NOTHING_STORED,
   angryWav,
-  argmax,
   captureState,
   cli,
   contrastRatio,
   foreignRequests,
+  liveVerdict,
   liveView,
   openApp,
   scratch,
@@ -70,7 +70,7 @@ test("live: bars move, speech reads as the CLI's verdict, silence reads as no sp
     await sleep(100);
   }
 
-  const speech = views.filter((v) => v.state === "speech" || v.state === "unsure");
+  const { speech, heard, mean, label: heardLabel } = liveVerdict(views, labels);
   assert.ok(speech.length > 0, `no speech shown; states: ${[...new Set(views.map((v) => v.state))]}`);
   for (const v of speech) assert.ok(Math.abs(v.bars.reduce((a, b) => a + b) - 1) < 2e-3, `${v.bars}`);
   // Whatever the headline holds, the bars show every prediction with speech (dimmed in other states).
@@ -79,9 +79,7 @@ test("live: bars move, speech reads as the CLI's verdict, silence reads as no sp
 
   // The verdict over the speech is the CLI's overall label for the same file: each prediction
   // counted once, however long the page shows it (the bars keep the last speech through a pause).
-  const heard = speech.filter((v, i) => i === 0 || v.bars.join() !== speech[i - 1].bars.join());
-  const mean = labels.map((_, i) => heard.reduce((sum, v) => sum + v.bars[i], 0) / heard.length);
-  assert.equal(labels[argmax(mean)], expected.label, `live mean ${mean.map((p) => p.toFixed(2))}`);
+  assert.equal(heardLabel, expected.label, `live mean ${mean.map((p) => p.toFixed(2))}`);
   assert.ok(speech.some((v) => v.label === expected.label));
   const sure = speech.find((v) => v.state === "speech" && v.label === expected.label);
   assert.ok(sure, `the headline never named ${expected.label} with confidence`);
