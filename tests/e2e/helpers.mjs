@@ -96,7 +96,10 @@ export async function openPage(context, url) {
   await page.goto(url);
   await page.waitForFunction(() => performance.getEntriesByName("voice-emotion:ready").length > 0);
   // Installed, so that what is stored is the same whenever a test looks.
-  await page.evaluate(() => navigator.serviceWorker.ready);
+  const installed = await page.evaluate(() =>
+    Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((done) => setTimeout(() => done(false), 30000))]),
+  );
+  assert.ok(installed, "the service worker did not install within 30 s");
   return { page, requests, errors };
 }
 

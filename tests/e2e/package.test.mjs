@@ -57,7 +57,7 @@ before(async () => {
   wav = angryWav(dir, 4);
   expected = cli(wav);
   const npm = (args, cwd) => execFileSync("npm", [...args, "--loglevel=error"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const [tarball] = JSON.parse(npm(["pack", "--json", "--pack-destination", dir, "./www"], ROOT));
+  const [tarball] = JSON.parse(npm(["pack", "--offline", "--json", "--pack-destination", dir, "./www"], ROOT));
   packed = tarball.files.map((file) => file.path).sort();
   site = join(dir, "site");
   mkdirSync(site);
