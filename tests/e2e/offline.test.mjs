@@ -84,7 +84,10 @@ test("a rebuilt page shows on the next reload, and only its files stay cached", 
     const rebuilt = onlyAppFiles(www);
     assert.notDeepEqual(rebuilt.caches, first.caches);
 
-    await page.reload();
+    // The worker answers the reload, with the new page from the network, not the cached one.
+    await page.waitForFunction(() => navigator.serviceWorker.controller);
+    const response = await page.reload();
+    assert.ok(response.fromServiceWorker());
     assert.equal(await page.title(), "Rebuilt");
     // The new worker installs beside the page and deletes the old build's cache.
     let stored = await storedItems(page);
