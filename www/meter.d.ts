@@ -19,6 +19,13 @@ export interface Reading {
 
 export type MeterState = "loading" | "idle" | "starting" | "listening" | "error";
 
+/** The element's own events, beside those of every element ("error" is its own). */
+export interface VoiceEmotionMeterEventMap extends Omit<HTMLElementEventMap, "error"> {
+  prediction: CustomEvent<Prediction>;
+  verdict: CustomEvent<Reading>;
+  error: CustomEvent<Error>;
+}
+
 export class VoiceEmotionMeter extends HTMLElement {
   /** Opens the microphone; call it from a click. */
   start(): Promise<void>;
@@ -26,9 +33,11 @@ export class VoiceEmotionMeter extends HTMLElement {
   stop(): void;
   readonly listening: boolean;
   readonly state: MeterState;
-  addEventListener(type: "prediction", listener: (event: CustomEvent<Prediction>) => void, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: "verdict", listener: (event: CustomEvent<Reading>) => void, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: "error", listener: (event: CustomEvent<Error>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof VoiceEmotionMeterEventMap>(
+    type: K,
+    listener: (this: VoiceEmotionMeter, event: VoiceEmotionMeterEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
 }
 
