@@ -4,6 +4,12 @@ import init, { Model } from "./pkg/voice_emotion.js";
 import { setUpFile } from "./file.js";
 import { setUpLive } from "./live.js";
 
+// Keeps the app's own files for offline use (sw.js). Without it the page still works, online.
+// Its list of files is always fetched afresh, so a rebuild is noticed whatever the HTTP caching.
+navigator.serviceWorker
+  ?.register("sw.js", { updateViaCache: "none" })
+  .catch((error) => console.warn(`Offline use is not available: ${error.message}`));
+
 try {
   await init();
   const model = new Model();

@@ -1,5 +1,5 @@
 // How emotions read on the page, shared by the live view and the file view.
-// The labels come from the model (recognizer.labels); style.css colours them by name.
+// The labels come from the model (recognizer.labels); shared.css colours them by name.
 
 export const title = (label) => label.charAt(0).toUpperCase() + label.slice(1);
 

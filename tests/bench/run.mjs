@@ -78,7 +78,9 @@ async function appLaunch(server, wav) {
   const context = await launch({ microphone: "file", audio: wav });
   try {
     const responses = [];
-    context.on("response", (response) => responses.push(response));
+    // The page's responses only: the service worker's own fetches (its install, and passing the
+    // page's requests on) would count each file again.
+    context.on("response", (response) => response.request().serviceWorker() || responses.push(response));
     const { page } = await openPage(context, server.url);
     const clicked = await page.evaluate(() => {
       const at = performance.now();

@@ -1,7 +1,7 @@
 // Shared set-up for the end-to-end tests: the page served from www/ on localhost, headless
 // Chromium (optionally with a fake microphone playing a file), test audio made with sox from the
-// real corpora, the CLI's answer for the same file, a record of every request the page makes, and
-// screenshots and accessibility scans of each state.
+// real corpora, the CLI's answer for the same file, a record of every request the page (and its
+// service worker) makes, what the page stores, and screenshots and accessibility scans of each state.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runInNewContext } from "node:vm";
 import { AxeBuilder } from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
@@ -38,12 +39,23 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
 ];
 
-/** Serves `root` (default www/) on 127.0.0.1 at a free port; resolves to { url, close }. */
+/**
+ * Serves `root` (default www/) on 127.0.0.1 at a free port; resolves to { url, close }. `close`
+ * also drops the connections the browser keeps open, so nothing is served after it; closing
+ * twice is harmless.
+ */
 export async function serve(root = join(ROOT, "www"), headers = {}) {
   const server = httpServer.createServer({ root, cache: -1, showDir: "false", headers });
   await new Promise((done) => server.listen(0, "127.0.0.1", done));
   const { port } = server.server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => {
+      if (!server.server.listening) return;
+      server.close();
+      server.server.closeAllConnections();
+    },
+  };
 }
 
 /**
@@ -73,15 +85,23 @@ export async function launch({ microphone = "none", audio } = {}) {
   });
 }
 
-/** A page of `context` whose every request is recorded, opened at `url` and ready to use. */
+/**
+ * A page of `context` whose every request (its service worker's too) is recorded, opened at `url`
+ * and ready to use, its files cached for offline use.
+ */
 export async function openPage(context, url) {
   const page = context.pages()[0] ?? (await context.newPage());
   const requests = [];
-  page.on("request", (request) => requests.push(request.url()));
+  context.on("request", (request) => requests.push(request.url()));
   const errors = [];
   page.on("pageerror", (error) => errors.push(error));
   await page.goto(url);
   await page.waitForFunction(() => performance.getEntriesByName("voice-emotion:ready").length > 0);
+  // Installed, so that what is stored is the same whenever a test looks.
+  const installed = await page.evaluate(() =>
+    Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((done) => setTimeout(() => done(false), 30000))]),
+  );
+  assert.ok(installed, "the service worker did not install within 30 s");
   return { page, requests, errors };
 }
 
@@ -112,15 +132,35 @@ export function foreignRequests(requests) {
   });
 }
 
-/** How many entries the page holds in every storage it could keep audio or features in (run in the page). */
-export const readStoredItems = async () => ({
-  localStorage: localStorage.length,
-  sessionStorage: sessionStorage.length,
-  indexedDB: (await indexedDB.databases()).length,
-  caches: (await caches.keys()).length,
-});
+/** What the page holds in every storage it could keep audio or features in (caches: their paths; run in the page). */
+export const readStoredItems = async () => {
+  const cached = {};
+  for (const name of await caches.keys()) {
+    const requests = await (await caches.open(name)).keys();
+    cached[name] = requests.map((request) => new URL(request.url).pathname).sort();
+  }
+  return {
+    localStorage: localStorage.length,
+    sessionStorage: sessionStorage.length,
+    indexedDB: (await indexedDB.databases()).length,
+    caches: cached,
+  };
+};
 export const storedItems = (page) => page.evaluate(readStoredItems);
-export const NOTHING_STORED = { localStorage: 0, sessionStorage: 0, indexedDB: 0, caches: 0 };
+
+/** The files and version the build listed for the service worker (scripts/app-files.mjs) in `www`. */
+export function appFiles(www = join(ROOT, "www")) {
+  const self = {};
+  runInNewContext(readFileSync(join(www, "pkg/app-files.js"), "utf8"), { self });
+  return { version: self.APP_VERSION, files: [...self.APP_FILES] };
+}
+
+/** What storedItems must find: the app's own files in one cache named by their version, nothing else. */
+export function onlyAppFiles(www) {
+  const { version, files } = appFiles(www);
+  const caches = { [`voice-emotion-${version}`]: files.map((file) => `/${file}`).sort() };
+  return { localStorage: 0, sessionStorage: 0, indexedDB: 0, caches };
+}
 
 /** Saves a full-page screenshot once the bars' transitions have finished, so they show the numbers. */
 export async function screenshot(page, name) {

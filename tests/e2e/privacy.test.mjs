@@ -1,5 +1,6 @@
 // The page's guarantees: its Content-Security-Policy blocks connections to any other origin and
-// any eval, a denied or missing microphone gives a clear message, and the wasm is served as wasm.
+// any eval, it keeps its own files for offline use and stores nothing else, it is installable, a
+// denied or missing microphone gives a clear message, and the wasm is served as wasm.
 // Prints the size of the wasm, raw and gzipped.
 
 import assert from "node:assert/strict";
@@ -8,7 +9,17 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { ROOT, captureState, foreignRequests, launch, openPage, serve } from "./helpers.mjs";
+import {
+  ROOT,
+  appFiles,
+  captureState,
+  foreignRequests,
+  launch,
+  onlyAppFiles,
+  openPage,
+  serve,
+  storedItems,
+} from "./helpers.mjs";
 
 let server;
 
@@ -71,6 +82,35 @@ test("the CSP blocks a fetch to another origin, which never sees the request", a
   } finally {
     await context.close();
     other.close();
+  }
+});
+
+test("Cache Storage holds exactly the app's own files, under the build's version; nothing else is stored", async () => {
+  const context = await launch();
+  try {
+    const { page, requests, errors } = await openPage(context, server.url);
+    assert.deepEqual(await storedItems(page), onlyAppFiles());
+    // Only the kinds of file the page is made of, never audio or results.
+    const { files } = appFiles();
+    for (const file of files) assert.match(file, /^(pkg\/)?[\w-]+\.(html|css|js|svg|webmanifest|wasm)$/);
+    // Every file the page loaded is kept for offline use, but the worker and its list (the
+    // browser keeps those itself).
+    const loaded = requests.map((url) => new URL(url).pathname.slice(1) || "index.html");
+    assert.deepEqual([...new Set(loaded.filter((file) => !files.includes(file)))].sort(), ["pkg/app-files.js", "sw.js"]);
+    assert.deepEqual(foreignRequests(requests), []);
+
+    // Installable (the manifest, its icon and the worker), in the page's own colours.
+    const cdp = await context.newCDPSession(page);
+    assert.deepEqual((await cdp.send("Page.getInstallabilityErrors")).installabilityErrors, []);
+    const manifest = JSON.parse(readFileSync(join(ROOT, "www/app.webmanifest"), "utf8"));
+    assert.equal(manifest.display, "standalone");
+    const hex = (rgb) => `#${rgb.match(/\d+/g).slice(0, 3).map((c) => Number(c).toString(16).padStart(2, "0")).join("")}`;
+    const background = hex(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor));
+    assert.deepEqual([manifest.theme_color, manifest.background_color], [background, background]);
+    assert.equal(await page.getAttribute('meta[name="theme-color"]', "content"), background);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
   }
 });
 

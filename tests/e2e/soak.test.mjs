@@ -33,7 +33,7 @@ test(`${HOURS} h of live audio: flat heap`, { timeout: HOURS * 20 * 60 * 1000 },
   const run = page.evaluate(
     async ({ samples, rate, hours }) => {
       const { default: init, Model } = await import("/pkg/voice_emotion.js");
-      const { createBars } = await import("/live.js");
+      const { createBars } = await import("/bars.js");
       const wasm = await init(); // already loaded by the page: the same module and memory
       const list = document.createElement("ul");
       document.body.append(list);
