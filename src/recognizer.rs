@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::EmotionModel;
+use crate::model::{EmotionModel, softmax};
 use crate::stream::{WindowScore, WindowScorer};
 
 /// How a stretch of speech sounds.
@@ -60,6 +60,7 @@ impl Prediction {
 /// chunking of the input.
 pub struct Recognizer {
     scorer: WindowScorer,
+    /// Smoothed log-probabilities.
     smoothed: Option<Vec<f32>>,
     silent_for: f64,
     scores: Vec<WindowScore>,
@@ -88,6 +89,7 @@ impl Recognizer {
         let hop = meta.window.hop_frames as f64 * meta.hop_seconds();
         let decision = meta.decision;
         let alpha = (1.0 - (-hop / decision.smoothing_seconds).exp()) as f32;
+        let tiny = f32::MIN_POSITIVE;
         let scores = std::mem::take(&mut self.scores);
         let predictions = scores
             .iter()
@@ -102,12 +104,16 @@ impl Recognizer {
                     }
                     Some(p) => {
                         self.silent_for = 0.0;
-                        let smoothed = match self.smoothed.take() {
-                            None => p.clone(),
-                            Some(s) => s.iter().zip(p).map(|(s, p)| s + alpha * (p - s)).collect(),
+                        // Log-probabilities are smoothed (a weighted geometric mean): averaging the
+                        // probabilities of windows that disagree would read less sure than they are.
+                        let logs = p.iter().map(|p| p.max(tiny).ln());
+                        let smoothed: Vec<f32> = match self.smoothed.take() {
+                            None => logs.collect(),
+                            Some(s) => s.iter().zip(logs).map(|(s, l)| s + alpha * (l - s)).collect(),
                         };
-                        self.smoothed = Some(smoothed.clone());
-                        Some(Emotion::from_probabilities(self.labels(), smoothed))
+                        let shown = softmax(&smoothed);
+                        self.smoothed = Some(smoothed);
+                        Some(Emotion::from_probabilities(self.labels(), shown))
                     }
                 };
                 Prediction {
