@@ -5,24 +5,26 @@ measured and not assumed from the full windows that the temperature was fitted o
 Each held-out clip is streamed after `lead` seconds of digital silence (a fresh stream: the first windows
 hold fewer frames and are right-padded with the log floor, as EmotionModel::fill_input does) and followed
 by `tail` seconds of it; a window ends every hop, the speech gate (src/gate.rs, mirrored in `is_speech`)
-drops the windows without speech, and the recognizer's exponential smoothing (reset after
-`forget_after_seconds` without speech) is applied to the rest. RAVDESS clips are themselves framed by
+drops the windows without speech, and the recognizer's exponential smoothing of log-probabilities (reset
+after `forget_after_seconds` without speech) is applied to the rest. RAVDESS clips are themselves framed by
 digital silence, so the joins are seamless. A window's speech seconds are its active frames (level at or
 above the gate's `frame_db`) times the frame hop.
 
-    python -m training.live [--folds DIR] [--work DIR] [--out FILE]   scores the saved fold models'
-        live windows (cached in FILE), prints the reliability tables and the fixes tried."""
+    python -m training.live [--folds DIR] [--work DIR] [--out FILE] [--lead S] [--write]   scores the saved
+        fold models' live windows (cached in FILE until the fold models change), prints the reliability of
+        each fix tried and the full_confidence_seconds it would choose; --write stores the figures before
+        and after in the metadata (metrics.cv.calibration.live) and rewrites the card."""
 import argparse
 from pathlib import Path
 
 import numpy as np
 
 from .calibration import fit_temperature, reliability
-from .config import DECISION, FRONTEND, LOG_FLOOR_DB, SPEECH_GATE, WINDOW
+from .config import DECISION, FRONTEND, LOG_FLOOR_DB, SAMPLE_RATE, SPEECH_GATE, WINDOW
 from .evaluate import softmax
 from .features import clip_windows, window_at
 
-HOP_SECONDS = FRONTEND["hop_length"] / 16000
+HOP_SECONDS = FRONTEND["hop_length"] / SAMPLE_RATE
 WINDOW_HOP_SECONDS = WINDOW["hop_frames"] * HOP_SECONDS
 SPEECH_EDGES = (1.0, 2.0)
 
@@ -235,7 +237,8 @@ def main() -> None:
     ap.add_argument("--models", type=Path, default=REPO / "models", help="the metadata the fold models belong to")
     ap.add_argument("--write", action="store_true", help="store the figures in the metadata and rewrite the card")
     args = ap.parse_args()
-    if not args.out.exists():
+    models = list(args.folds.glob("fold*.onnx"))
+    if not args.out.exists() or args.out.stat().st_mtime < max((p.stat().st_mtime for p in models), default=0):
         args.out.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(args.out, **score_folds(args.folds, args.data, args.work, args.lead))
     d = dict(np.load(args.out))

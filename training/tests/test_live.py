@@ -84,3 +84,39 @@ def test_buckets_by_speech_seconds():
     assert list(r) == ["all", "< 1 s", "1-2 s", ">= 2 s"]
     assert [r[k]["count"] for k in ("< 1 s", "1-2 s", ">= 2 s")] == [1, 1, 2]
     assert r["1-2 s"]["accuracy"] == 0.0 and r[">= 2 s"]["accuracy"] == 1.0
+
+
+def _scores(rng) -> dict:
+    """training.live.score_folds' arrays for 40 synthetic clips of 2 labels: live windows whose logits point to
+    the label more strongly the more speech they hold, and one full window per clip."""
+    n, hops = 40, 8
+    labels = np.arange(n) % 2
+    seconds = np.tile(np.linspace(0.0, 3.0, hops), n)
+    clip = np.repeat(np.arange(n), hops)
+    sign = np.where(labels[clip] == 1, 1.0, -1.0)
+    live = np.stack([np.zeros(n * hops), 2.0 * seconds * sign + rng.normal(0, 2, n * hops)], axis=1)
+    full = np.stack([np.zeros(n), 6.0 * np.where(labels == 1, 1.0, -1.0) + rng.normal(0, 2, n)], axis=1)
+    return {"labels": labels, "live_clip": clip, "live_seconds": seconds, "live_gated": seconds > 0.5,
+            "full_clip": np.arange(n), "full_seconds": np.full(n, 3.0),
+            "live_logits_int8": live, "full_logits_int8": full}
+
+
+def test_live_reliability_and_the_card(tmp_path):
+    from training import calibration, card
+    from training.live import full_confidence_seconds, live_reliability
+
+    d = _scores(np.random.default_rng(3))
+    before = live_reliability(d, "int8", 1.0, geometric=False)
+    after = live_reliability(d, "int8", 1.0, 2.0)
+    assert before["scored"] == after["scored"] == d["live_gated"].sum()
+    # Scaling the short windows' logits lowers their confidence and leaves the full windows (3 s) alone.
+    assert after["windows"]["< 1 s"]["mean_confidence"] < before["windows"]["< 1 s"]["mean_confidence"]
+    assert after["clips"] == before["clips"]
+    assert 0.25 <= full_confidence_seconds(d, "int8", 1.0) <= 3.0
+
+    live = {"stream": "synthetic", "before": before, "after": after}
+    section = card.live_section(live)
+    assert "| after, smoothed |" in section and "| before, windows |" in section
+    c = calibration.calibrate([d["full_logits_int8"][i:i + 1] for i in range(40)], d["labels"])
+    calibration.reliability_png({**c, "live": live}, tmp_path / "reliability.png")
+    assert (tmp_path / "reliability.png").stat().st_size > 0
