@@ -13,13 +13,18 @@ impl SpeechGate {
         Self { params }
     }
 
+    /// Frames loud enough to count as speech.
+    pub fn active_frames(&self, levels_db: impl IntoIterator<Item = f32>) -> usize {
+        levels_db.into_iter().filter(|l| *l >= self.params.frame_db).count()
+    }
+
     /// Speech is loud enough often enough, and varies: syllables rise and fall, a fan does not.
     pub fn is_speech(&self, levels_db: impl IntoIterator<Item = f32>) -> bool {
         let mut levels: Vec<f32> = levels_db.into_iter().collect();
         if levels.is_empty() {
             return false;
         }
-        let active = levels.iter().filter(|l| **l >= self.params.frame_db).count();
+        let active = self.active_frames(levels.iter().copied());
         if (active as f32) < self.params.min_active_fraction * levels.len() as f32 {
             return false;
         }

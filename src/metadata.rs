@@ -114,6 +114,9 @@ pub struct DecisionParams {
     pub smoothing_seconds: f64,
     /// After this long without speech, live smoothing starts afresh, in seconds.
     pub forget_after_seconds: f64,
+    /// A window's logits are scaled by min(1, its seconds of active frames / this) before the
+    /// temperature: a window holding only the start of an utterance is not read as sure.
+    pub full_confidence_seconds: f32,
 }
 
 /// The format string this runtime reads ("/2" added `decision`).
@@ -207,11 +210,13 @@ impl ModelMetadata {
             && d.smoothing_seconds.is_finite()
             && d.smoothing_seconds > 0.0
             && d.forget_after_seconds.is_finite()
-            && d.forget_after_seconds >= 0.0;
+            && d.forget_after_seconds >= 0.0
+            && d.full_confidence_seconds.is_finite()
+            && d.full_confidence_seconds > 0.0;
         if !valid {
             return bad(format!(
-                "decision needs temperature > 0, 0 <= unsure_below <= 1, smoothing_seconds > 0 and \
-                 forget_after_seconds >= 0 ({d:?})"
+                "decision needs temperature > 0, 0 <= unsure_below <= 1, smoothing_seconds > 0, \
+                 forget_after_seconds >= 0 and full_confidence_seconds > 0 ({d:?})"
             ));
         }
         Ok(())
@@ -275,6 +280,8 @@ mod tests {
         assert!(err.to_string().contains("hamming"), "{err}");
         let err = with(|v| v["decision"]["temperature"] = serde_json::json!(0.0)).unwrap_err();
         assert!(err.to_string().contains("temperature > 0"), "{err}");
+        let err = with(|v| v["decision"]["full_confidence_seconds"] = serde_json::json!(0.0)).unwrap_err();
+        assert!(err.to_string().contains("full_confidence_seconds > 0"), "{err}");
         assert!(ModelMetadata::from_json(b"not json").is_err());
     }
 }

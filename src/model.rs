@@ -114,11 +114,14 @@ impl EmotionModel {
         Ok(view.iter().copied().collect())
     }
 
-    /// Calibrated class probabilities for one window: the softmax of [`logits`](Self::logits)
-    /// divided by the metadata's temperature.
-    pub fn probabilities(&self, input: &[f32]) -> Result<Vec<f32>> {
+    /// Calibrated class probabilities for one window holding `speech_seconds` of active frames: the
+    /// softmax of [`logits`](Self::logits) scaled by min(1, speech_seconds /
+    /// `full_confidence_seconds`) and divided by the temperature (both the metadata's `decision`).
+    pub fn probabilities(&self, input: &[f32], speech_seconds: f32) -> Result<Vec<f32>> {
+        let d = self.metadata.decision;
+        let scale = (speech_seconds / d.full_confidence_seconds).min(1.0) / d.temperature;
         let mut logits = self.logits(input)?;
-        logits.iter_mut().for_each(|l| *l /= self.metadata.decision.temperature);
+        logits.iter_mut().for_each(|l| *l *= scale);
         Ok(softmax(&logits))
     }
 }
@@ -148,9 +151,26 @@ mod tests {
     fn shipped_model_loads_and_scores() {
         let model = EmotionModel::shipped().unwrap();
         let n: usize = model.metadata().input.shape.iter().product();
-        let p = model.probabilities(&vec![0.0; n]).unwrap();
+        let p = model.probabilities(&vec![0.0; n], 3.0).unwrap();
         assert_eq!(p.len(), model.labels().len());
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn little_speech_is_less_sure() {
+        let model = EmotionModel::shipped().unwrap();
+        let full = model.metadata().decision.full_confidence_seconds;
+        let input = vec![0.5; model.metadata().input.shape.iter().product()];
+        let top = |seconds: f32| {
+            let p = model.probabilities(&input, seconds).unwrap();
+            p.iter().copied().fold(0.0f32, f32::max)
+        };
+        assert!(
+            top(0.0) - 1.0 / model.labels().len() as f32 <= 1e-6,
+            "no speech, no preference"
+        );
+        assert!(top(0.5 * full) < top(full));
+        assert_eq!(top(full), top(3.0), "from full_confidence_seconds on, the full logits");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::emotion::Emotion;
 use crate::error::Result;
-use crate::model::EmotionModel;
+use crate::model::{EmotionModel, softmax};
 use crate::stream::{WindowScore, WindowScorer};
 
 /// The recognizer's answer at one moment of the stream.
@@ -26,6 +26,7 @@ impl Prediction {
 /// chunking of the input.
 pub struct Recognizer {
     scorer: WindowScorer,
+    /// Smoothed log-probabilities.
     smoothed: Option<Vec<f32>>,
     silent_for: f64,
     scores: Vec<WindowScore>,
@@ -68,12 +69,8 @@ impl Recognizer {
                     }
                     Some(p) => {
                         self.silent_for = 0.0;
-                        let smoothed = match self.smoothed.take() {
-                            None => p.clone(),
-                            Some(s) => s.iter().zip(p).map(|(s, p)| s + alpha * (p - s)).collect(),
-                        };
-                        self.smoothed = Some(smoothed.clone());
-                        Some(Emotion::from_probabilities(self.labels(), smoothed))
+                        let shown = smooth(&mut self.smoothed, p, alpha);
+                        Some(Emotion::from_probabilities(self.labels(), shown))
                     }
                 };
                 Prediction {
@@ -91,5 +88,44 @@ impl Recognizer {
         self.scorer.reset();
         self.smoothed = None;
         self.silent_for = 0.0;
+    }
+}
+
+/// One step of the live smoothing: folds a window's probabilities into `smoothed` (log-probabilities,
+/// `None` at an utterance's start) with weight `alpha`, and returns what is shown. Log-probabilities
+/// are smoothed (a weighted geometric mean): averaging the probabilities of windows that disagree
+/// would read less sure than such answers are right.
+fn smooth(smoothed: &mut Option<Vec<f32>>, probabilities: &[f32], alpha: f32) -> Vec<f32> {
+    let logs = probabilities.iter().map(|p| p.max(f32::MIN_POSITIVE).ln());
+    let next: Vec<f32> = match smoothed.take() {
+        None => logs.collect(),
+        Some(s) => s.iter().zip(logs).map(|(s, l)| s + alpha * (l - s)).collect(),
+    };
+    let shown = softmax(&next);
+    *smoothed = Some(next);
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoothing_is_a_weighted_geometric_mean() {
+        let mut state = None;
+        let (a, b) = ([0.8f32, 0.2], [0.2f32, 0.8]);
+        assert_eq!(smooth(&mut state, &a, 0.4), a.to_vec());
+        let shown = smooth(&mut state, &b, 0.4);
+        let mixed = [0.8f32.powf(0.6) * 0.2f32.powf(0.4), 0.2f32.powf(0.6) * 0.8f32.powf(0.4)];
+        let sum: f32 = mixed.iter().sum();
+        assert!(
+            shown.iter().zip(mixed).all(|(s, m)| (s - m / sum).abs() < 1e-6),
+            "{shown:?}"
+        );
+        // Agreeing windows stay as sure as they are; a zero probability stays finite.
+        let mut state = None;
+        smooth(&mut state, &a, 0.4);
+        assert!((smooth(&mut state, &a, 0.4)[0] - 0.8).abs() < 1e-6);
+        assert!(smooth(&mut state, &[1.0, 0.0], 0.4).iter().all(|p| p.is_finite()));
     }
 }

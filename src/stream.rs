@@ -140,7 +140,9 @@ impl WindowScorer {
         }
         self.model
             .fill_input(self.frames.iter().map(|f| f.bands_db.as_slice()), &mut self.input);
-        let probabilities = Some(self.model.probabilities(&self.input)?);
+        let active = self.gate.active_frames(self.frames.iter().map(|f| f.level_db));
+        let speech_seconds = (active as f64 * meta.hop_seconds()) as f32;
+        let probabilities = Some(self.model.probabilities(&self.input, speech_seconds)?);
         Ok(WindowScore {
             start,
             end,

@@ -60,15 +60,19 @@ def calibrate(window_logits: list, labels: np.ndarray) -> dict:
 
 
 def reliability_png(calibration: dict, path: Path) -> None:
-    """Accuracy against confidence per bin, before and after, for windows and clips."""
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 4.2), dpi=100)
-    for ax, unit in zip(axes, ("windows", "clips")):
+    """Accuracy against confidence per bin, before and after, for windows and clips, and for the live
+    windows as shown (training.live) when measured."""
+    panels = [(f"out-of-fold {unit}", calibration[unit]) for unit in ("windows", "clips")]
+    if "live" in calibration:
+        panels.append(("live windows as shown", {w: calibration["live"][w]["smoothed"]["all"] for w in ("before", "after")}))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.2), dpi=100)
+    for ax, (title, unit) in zip(axes, panels):
         ax.plot([0, 1], [0, 1], color="#999", linewidth=1, label="perfect")
         for when, style in (("before", "o--"), ("after", "s-")):
-            r = calibration[unit][when]
+            r = unit[when]
             pts = [(b["confidence"], b["accuracy"]) for b in r["bins"] if b["count"] >= 5]
             ax.plot(*zip(*pts), style, label=f"{when}: ECE {r['ece']:.3f}")
-        ax.set_title(f"out-of-fold {unit}")
+        ax.set_title(title)
         ax.set_xlabel("confidence (top probability)")
         ax.set_ylabel("accuracy")
         ax.set_xlim(0, 1)

@@ -101,6 +101,30 @@ speakers the model never saw. Expected calibration error (10 bins of top probabi
 {rows}
 
 ![reliability diagram](reliability.png)
+{live_section(c.get("live"))}"""
+
+
+def live_section(live: dict) -> str:
+    """The live view's reliability (training.live): windows as streamed, raw and smoothed as shown."""
+    if not live:
+        return ""
+    buckets = ("all", "< 1 s", "1-2 s", ">= 2 s")
+    rows = "\n".join(
+        f"| {name}, {unit} | " + " | ".join(
+            f"{r[unit][b]['ece']:.3f} ({r[unit][b]['mean_confidence']:.2f} / {r[unit][b]['accuracy']:.2f})"
+            for b in buckets) + f" | {r['clips']['ece']:.3f} | {r['clips']['ua']:.3f} |"
+        for name, r in (("before", live["before"]), ("after", live["after"]))
+        for unit in ("windows", "smoothed"))
+    return f"""
+Live, a window at an utterance's onset holds only part of it. Out-of-fold live windows ({live['stream']};
+{live['after']['scored']} windows): ECE (mean confidence / accuracy) by seconds of speech in the window, for the
+windows as scored and as shown after the smoothing; with the clips' ECE and UA under the same rule. Before:
+the temperature alone, probabilities smoothed arithmetically. After: each window's logits scaled by
+min(1, speech seconds / full_confidence_seconds) before the temperature, log-probabilities smoothed.
+
+| | all | < 1 s of speech | 1-2 s | >= 2 s | clips ECE | clips UA |
+|---|---|---|---|---|---|---|
+{rows}
 """
 
 
@@ -134,9 +158,9 @@ benchmarks. Each has a metadata JSON beside it (format in `METADATA.md`). Both w
 
 ## What it does
 Input: one window of 300 log-mel frames (64 bands, 10 ms hop, 3 s), normalized per band.
-{window_norm}Output: 8 logits in the order {", ".join(LABELS)}. The runtime divides them by the calibrated temperature
-(below), applies softmax, scores a window every 50 frames (0.5 s) when the speech gate detects speech, and
-smooths over time.
+{window_norm}Output: 8 logits in the order {", ".join(LABELS)}. The runtime scales them down in a window with under
+full_confidence_seconds of speech, divides them by the calibrated temperature (below), applies softmax, scores
+a window every 50 frames (0.5 s) when the speech gate detects speech, and smooths over time.
 
 | | int8 (shipped) | float |
 |---|---|---|

@@ -18,9 +18,12 @@ INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], WINDOW["frames"])
 # The runtime's speech gate; the lead tunes it here and the pipeline copies it verbatim.
 SPEECH_GATE = {"frame_db": -50.0, "min_active_fraction": 0.2, "min_range_db": 12.0}
 # What the runtime shows: "not sure" below this calibrated confidence; live probabilities smoothed with this
-# time constant, the smoothing restarted after this long without speech (seconds). The pipeline adds the
-# fitted temperature (training.calibration).
-DECISION = {"unsure_below": 0.4, "smoothing_seconds": 1.0, "forget_after_seconds": 2.0}
+# time constant, the smoothing restarted after this long without speech (seconds); a window's logits scaled
+# by min(1, its speech seconds / full_confidence_seconds), so an utterance's first half second is not read
+# as sure (chosen on out-of-fold live windows by training.live). The pipeline adds the fitted temperature
+# (training.calibration).
+DECISION = {"unsure_below": 0.4, "smoothing_seconds": 1.0, "forget_after_seconds": 2.0,
+            "full_confidence_seconds": 1.75}
 ONNX_OPSET = 17
 
 

@@ -11,13 +11,13 @@ from .export import INPUT_NAME
 from .features import clip_windows, normalize
 
 
-def session(path: Path) -> ort.InferenceSession:
-    """An onnxruntime CPU session on 2 threads executing the graph as written (optimizations off): the
+def session(path: Path, threads: int = 2) -> ort.InferenceSession:
+    """An onnxruntime CPU session on `threads` threads executing the graph as written (optimizations off): the
     reference that tract matches exactly. Optimized, onnxruntime fuses the QDQ pairs into u8s8 integer
     kernels that saturate on CPUs without VNNI (seen here on an AVX2-only EPYC: int8 logits off by up to
     10.7 and fold UA near chance), which is neither the model nor what the app computes."""
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
+    opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
