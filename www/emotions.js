@@ -42,10 +42,18 @@ export function reading(emotion, labels, unsureBelow) {
   };
 }
 
-/** The numbers behind a reading, from `probabilities` (which may be newer than the reading). */
+/**
+ * The numbers behind a reading, from `probabilities`. They may be newer than a held reading: then
+ * another label may lead, and the words say so rather than call the held one "31 % sure".
+ */
 export function numbers(reading, probabilities, labels) {
   const p = (label) => probabilities[labels.indexOf(label)];
-  if (reading.kind === "speech") return `${percent(p(reading.names[0]))} sure`;
+  if (reading.kind === "speech") {
+    const [top] = leading(probabilities, 1).map((i) => labels[i]);
+    const held = reading.names[0];
+    if (top !== held) return `${adjective(held)} ${percent(p(held))} now; ${adjective(top)} leads with ${percent(p(top))}`;
+    return `${percent(p(held))} sure`;
+  }
   if (reading.kind === "unsure") return reading.names.map((label) => `${adjective(label)} ${percent(p(label))}`).join(", ");
   return "";
 }

@@ -38,6 +38,9 @@ test("a sure verdict is a sentence about the voice, with an adjective", () => {
     assert.equal(sure.kind, "speech");
     assert.equal(numbers(sure, emotion({ [label]: 0.9 }).probabilities, LABELS), "90 % sure");
   });
+  // A verdict held while newer numbers lead elsewhere is not called "31 % sure".
+  const held = read({ angry: 0.6 });
+  assert.equal(numbers(held, probabilities({ angry: 0.31, surprised: 0.38 }), LABELS), "angry 31 % now; surprised leads with 38 %");
 });
 
 test('"not sure" says which two the voice could be', () => {
