@@ -1,4 +1,6 @@
 //! The `voice-emotion` command as a user meets it: real files, bad files, every output format.
+// Native only: `wasm-pack test` builds every test target for wasm too (tests/wasm.rs is the browser's).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

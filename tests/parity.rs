@@ -1,6 +1,8 @@
 //! The Rust runtime against the Python reference, on real speech:
 //! the front end against librosa, and tract against onnxruntime.
 //! Fixtures: `tests/fixtures/parity` (shipped model) or `$VE_PARITY_DIR` (e.g. the smoke model).
+// Native only: `wasm-pack test` builds every test target for wasm too (tests/wasm.rs is the browser's).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

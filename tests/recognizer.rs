@@ -1,4 +1,6 @@
 //! The streaming recognizer and clip analysis on real speech, natively.
+// Native only: `wasm-pack test` builds every test target for wasm too (tests/wasm.rs is the browser's).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

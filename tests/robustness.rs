@@ -1,5 +1,7 @@
 //! Every input that fuzzing found crashing (saved in `tests/fuzz/regressions/TARGET/`), run through
 //! the same checks as its fuzz target; each was a panic before its fix.
+// Native only: `wasm-pack test` builds every test target for wasm too (tests/wasm.rs is the browser's).
+#![cfg(not(target_arch = "wasm32"))]
 
 #[path = "fuzz/src/lib.rs"]
 mod harness;

@@ -2,6 +2,8 @@
 //! in random chunk sizes. Memory stays flat, every prediction comes exactly one hop after the last,
 //! and the time per audio hour is printed. One hour by default; `VE_SOAK_HOURS=3` for the long run.
 //! Alone in its own test binary, so that no other test's allocations move the process-wide count.
+// Native only: `wasm-pack test` builds every test target for wasm too (tests/wasm.rs is the browser's).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
