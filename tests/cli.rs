@@ -453,6 +453,76 @@ fn a_truncated_flac_is_named_as_truncated_and_its_part_reported() {
     );
 }
 
+/// Real clips from several RAVDESS actors, a missing file among them.
+fn a_batch() -> Vec<String> {
+    let mut files: Vec<String> = ["Actor_01", "Actor_05", "Actor_09", "Actor_12", "Actor_16", "Actor_20"]
+        .iter()
+        .flat_map(|actor| {
+            let dir = common::data_dir().join("ravdess").join(actor);
+            let mut clips: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+            clips.sort();
+            clips.into_iter().step_by(20).take(3)
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    files.insert(4, "/nonexistent/missing.wav".into());
+    files
+}
+
+#[test]
+fn jobs_lists_and_resume_give_the_same_results_in_the_same_order() {
+    let files = a_batch();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = ["classify", "--format", "jsonl"].map(String::from).to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let run = |args: &[String]| voice_emotion(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let one = run(&[args(&["--jobs", "1"]), files.clone()].concat());
+    assert_eq!(one.status.code(), Some(1), "the missing file fails the batch");
+    let lines: Vec<&str> = std::str::from_utf8(&one.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), files.len() - 1, "every readable file is reported");
+    for (line, file) in lines.iter().zip(files.iter().filter(|f| !f.contains("missing"))) {
+        assert!(line.contains(&format!("\"file\":\"{file}\"")), "in input order: {line}");
+    }
+
+    // On every core, from a list file, from stdin: the same bytes on stdout and stderr.
+    let parallel = run(&[args(&["--jobs", "3"]), files.clone()].concat());
+    assert_eq!(
+        (parallel.stdout.as_slice(), parallel.stderr.as_slice()),
+        (one.stdout.as_slice(), one.stderr.as_slice())
+    );
+    let dir = temp_dir("batch");
+    let list = dir.join("list.txt");
+    std::fs::write(&list, files.join("\n") + "\n\n").unwrap();
+    let listed = run(&args(&["--files-from", &list.display().to_string()]));
+    assert_eq!(listed.stdout, one.stdout);
+    let mut piped = Command::new(env!("CARGO_BIN_EXE_voice-emotion"))
+        .args(args(&["--files-from", "-", "--jobs", "2"]))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut piped.stdin.take().unwrap(), files.join("\n").as_bytes()).unwrap();
+    assert_eq!(piped.wait_with_output().unwrap().stdout, one.stdout);
+
+    // An interrupted run (two results and half a line written) resumed: only the rest is analysed.
+    let output = dir.join("out.jsonl");
+    std::fs::write(&output, format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..40])).unwrap();
+    let resumed = run(&[args(&["--resume", &output.display().to_string()]), files.clone()].concat());
+    let rest: Vec<&str> = std::str::from_utf8(&resumed.stdout).unwrap().lines().collect();
+    assert_eq!(rest, lines[2..], "{}", text(&resumed.stderr));
+    assert!(text(&resumed.stderr).contains("resuming: 2 files already in the output are skipped"));
+    let refused = run(&[
+        "classify".into(),
+        "--resume".into(),
+        output.display().to_string(),
+        files[0].clone(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("--resume reads JSON lines"));
+}
+
 /// The peak resident memory (VmHWM) of a running process, in bytes, while it runs.
 fn run_measuring_peak_memory(command: &mut Command) -> (Output, u64) {
     let mut child = command

@@ -1,5 +1,6 @@
 //! `voice-emotion classify`: one result per file as a table, JSON lines or CSV.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,11 +8,23 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use voice_emotion::{Analysis, CsvWriter, Emotion, EmotionModel, Error, FileAnalysis, Report};
 
+use crate::batch;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Audio files to classify.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "files_from")]
     files: Vec<PathBuf>,
+    /// Also classify the files listed in FILE, one path a line (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
+    files_from: Option<PathBuf>,
+    /// Files analysed at once (default: one per core).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Skip the files already in OUT, the JSON lines output of an interrupted run (append the new
+    /// results to it).
+    #[arg(long, value_name = "OUT")]
+    resume: Option<PathBuf>,
     /// Output format (JSON lines and CSV: the schema in the README's "Results").
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -44,17 +57,40 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
         }
         Format::Jsonl => None,
     };
-    let progress = Progress::new(args.progress);
+    if args.resume.is_some() && !matches!(args.format, Format::Jsonl) {
+        return Err(crate::bad_input(
+            "--resume reads JSON lines: use it with --format jsonl".into(),
+        ));
+    }
+    let jobs = batch::jobs(args.jobs);
+    let progress = Progress::new(args.progress, jobs);
+    let done = match &args.resume {
+        Some(output) => batch::done_files(output)?,
+        None => HashSet::new(),
+    };
+    if !done.is_empty() {
+        eprintln!(
+            "voice-emotion: resuming: {} files already in the output are skipped",
+            done.len()
+        );
+    }
+    let files = batch::file_list(&args.files, args.files_from.as_deref())?
+        .filter(|file| file.as_ref().map_or(true, |f| !done.contains(&f.display().to_string())));
     let mut failed = 0;
-    for file in &args.files {
-        let (analysis, truncated) = match analyze(model, file, progress.as_ref()) {
+    let analyze = |file: &PathBuf| analyze(model, file, progress.as_ref());
+    batch::for_each_ordered(jobs, files, analyze, |file, result| {
+        let FileResult { analysis, truncation } = match result {
             Ok(result) => result,
             Err(e) => {
                 failed += 1;
                 eprintln!("voice-emotion: {}: {e}", file.display());
-                continue;
+                return Ok(());
             }
         };
+        if let Some(cut) = truncation {
+            failed += 1;
+            eprintln!("voice-emotion: {}: {cut}", file.display());
+        }
         let Some(overall) = &analysis.overall else {
             failed += 1;
             eprintln!(
@@ -62,11 +98,8 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
                 file.display(),
                 analysis.duration
             );
-            continue;
+            return Ok(());
         };
-        if truncated {
-            failed += 1;
-        }
         let name = file.display().to_string();
         let report = Report {
             file: &name,
@@ -74,12 +107,13 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
             labels,
         };
         match (args.format, csv.as_mut()) {
-            (Format::Table, _) => write_table(&mut out, file, &analysis, overall, unsure_below, args.timeline)?,
+            (Format::Table, _) => write_table(&mut out, &file, &analysis, overall, unsure_below, args.timeline)?,
             (Format::Jsonl, _) => writeln!(out, "{}", report.json(args.timeline))?,
             (Format::Csv, Some(csv)) => csv.write(&report)?,
             (Format::Csv, None) => unreachable!("the CSV writer exists for CSV output"),
         }
-    }
+        Ok::<_, Error>(())
+    })?;
     if matches!(args.format, Format::Table) {
         writeln!(out, "(? = not sure: confidence below {unsure_below})")?;
     }
@@ -90,8 +124,14 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
     })
 }
 
-/// Analyses one file, reporting progress; also whether it was truncated (said so on stderr).
-fn analyze(model: &EmotionModel, file: &Path, progress: Option<&Progress>) -> Result<(Analysis, bool), Error> {
+/// A file's analysis, and what is missing from it when the file was cut short.
+struct FileResult {
+    analysis: Analysis,
+    truncation: Option<String>,
+}
+
+/// Analyses one file, reporting progress (on a worker thread: it prints nothing else).
+fn analyze(model: &EmotionModel, file: &Path, progress: Option<&Progress>) -> Result<FileResult, Error> {
     let mut analysis = FileAnalysis::open(model, file)?;
     let every = progress.map_or(f64::INFINITY, |p| p.every);
     let mut reports = 0u32;
@@ -110,22 +150,24 @@ fn analyze(model: &EmotionModel, file: &Path, progress: Option<&Progress>) -> Re
     if reports > 0 && progress.is_some_and(|p| p.terminal) {
         eprintln!();
     }
-    let truncated = analysis.truncated();
-    if truncated {
+    let truncation = analysis.truncated().then(|| {
         let promised = analysis
             .promised_seconds()
             .map_or(String::new(), |s| format!(" of the {s:.1} s its header promises"));
-        eprintln!(
-            "voice-emotion: {}: the file is truncated: the result covers the first {:.1} s{promised}",
-            file.display(),
+        format!(
+            "the file is truncated: the result covers the first {:.1} s{promised}",
             analysis.seconds()
-        );
-    }
-    Ok((analysis.finish()?, truncated))
+        )
+    });
+    Ok(FileResult {
+        analysis: analysis.finish()?,
+        truncation,
+    })
 }
 
-/// Progress through long files: every minute of audio on a terminal (one line, rewritten), every
-/// ten minutes as separate lines when asked for elsewhere (a log keeps them all).
+/// Progress through long files: every minute of audio on a terminal (one line, rewritten while one
+/// file is analysed at a time), every ten minutes as separate lines when asked for elsewhere (a log
+/// keeps them all).
 struct Progress {
     terminal: bool,
     /// Seconds of audio between reports.
@@ -134,10 +176,10 @@ struct Progress {
 
 impl Progress {
     /// `None` when progress is neither asked for nor going to a terminal.
-    fn new(asked: bool) -> Option<Self> {
+    fn new(asked: bool, jobs: usize) -> Option<Self> {
         let terminal = std::io::stderr().is_terminal();
         (terminal || asked).then_some(Self {
-            terminal,
+            terminal: terminal && jobs == 1,
             every: if terminal { 60.0 } else { 600.0 },
         })
     }

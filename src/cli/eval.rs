@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use voice_emotion::{EmotionModel, Error, analyze_file};
 
+use crate::{bad_input, batch};
+
 #[derive(clap::Args)]
 pub struct Args {
     /// CSV with at least the columns `path` and `emotion`.
@@ -17,6 +19,9 @@ pub struct Args {
     /// Restrict predictions to these labels (for corpora with fewer emotions), e.g. `angry,happy,sad`.
     #[arg(long, value_delimiter = ',')]
     labels: Vec<String>,
+    /// Files analysed at once (default: one per core).
+    #[arg(long, short)]
+    jobs: Option<usize>,
 }
 
 #[derive(serde::Deserialize)]
@@ -55,13 +60,20 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
         .collect();
     let mut confusion = vec![vec![0usize; allowed.len()]; allowed.len()];
     let (mut unscored, mut skipped) = (vec![0usize; allowed.len()], 0);
-    for row in &rows {
-        let Some(&truth) = index.get(row.emotion.as_str()) else {
-            skipped += 1;
-            continue;
-        };
-        let path = args.root.join(&row.path);
-        match analyze_file(model, &path) {
+    let scored: Vec<(usize, PathBuf)> = rows
+        .iter()
+        .filter_map(|row| match index.get(row.emotion.as_str()) {
+            Some(&truth) => Some((truth, args.root.join(&row.path))),
+            None => {
+                skipped += 1;
+                None
+            }
+        })
+        .collect();
+    let items = scored.into_iter().map(Ok::<_, Error>);
+    let analyze = |(_, path): &(usize, PathBuf)| analyze_file(model, path);
+    batch::for_each_ordered(batch::jobs(args.jobs), items, analyze, |(truth, path), result| {
+        match result {
             Ok(analysis) => match analysis.overall {
                 Some(overall) => {
                     let best = (0..allowed.len())
@@ -81,7 +93,8 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
                 unscored[truth] += 1;
             }
         }
-    }
+        Ok(())
+    })?;
 
     let totals: Vec<usize> = confusion
         .iter()
@@ -125,8 +138,4 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
         println!(" {:>7}", unscored[i]);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn bad_input(message: String) -> Error {
-    Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, message))
 }

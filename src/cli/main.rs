@@ -1,5 +1,6 @@
 //! `voice-emotion`: classify audio files, or evaluate the model on a labelled manifest.
 
+mod batch;
 mod classify;
 mod eval;
 
@@ -51,4 +52,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A usage error the user can fix (exit status 2, like a bad argument).
+fn bad_input(message: String) -> voice_emotion::Error {
+    voice_emotion::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, message))
 }
