@@ -75,7 +75,8 @@ want=$( (sha256sum python/requirements-dev.txt Cargo.toml Cargo.lock
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   step "pip install ./python (the Python package; maturin, cargo target $CARGO_TARGET_DIR)"
   "$VE_VENV/bin/pip" install --quiet -r python/requirements-dev.txt
-  "$VE_VENV/bin/pip" install --quiet --no-build-isolation ./python
+  # maturin runs as a command: the venv's bin on PATH.
+  PATH="$VE_VENV/bin:$PATH" "$VE_VENV/bin/pip" install --quiet --no-build-isolation ./python
   echo "$want" > "$stamp"
 fi
 }

@@ -18,6 +18,22 @@ fn to_py(e: Error) -> PyErr {
     }
 }
 
+/// The same for a failure on `path`: an I/O error carries its errno and the file name, so Python
+/// raises the matching subclass (`FileNotFoundError`, `PermissionError`, ...).
+fn to_py_at(e: Error, path: &Path) -> PyErr {
+    match e {
+        Error::Io(io) => match io.raw_os_error() {
+            Some(errno) => {
+                let text = io.to_string();
+                let text = text.strip_suffix(&format!(" (os error {errno})")).unwrap_or(&text);
+                PyOSError::new_err((errno, text.to_string(), path.display().to_string()))
+            }
+            None => PyOSError::new_err(format!("{}: {io}", path.display())),
+        },
+        other => to_py(other),
+    }
+}
+
 /// Parses JSON written by the core into Python objects.
 fn loads<'py>(py: Python<'py>, json: String) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (json,))
@@ -57,8 +73,10 @@ impl Model {
 
     /// Confidence below which an answer reads as "not sure" (the metadata's decision).
     #[getter]
-    fn unsure_below(&self) -> f32 {
-        self.inner.metadata().decision.unsure_below
+    fn unsure_below(&self) -> f64 {
+        // As the JSON shows it (0.4, not the f32's 0.4000000059604645).
+        let value = self.inner.metadata().decision.unsure_below;
+        value.to_string().parse().expect("a float's text parses")
     }
 
     /// One file's result as the CLI's `--format jsonl` line, parsed (a dict).
@@ -87,7 +105,7 @@ impl Model {
                 };
                 Ok((report.json(timeline), truncation))
             })
-            .map_err(to_py)?;
+            .map_err(|e| to_py_at(e, &path))?;
         if let Some(message) = truncation {
             let message = CString::new(format!("{}: {message}", path.display()))?;
             PyErr::warn(py, py.get_type::<PyUserWarning>().as_any(), &message, 1)?;

@@ -22,7 +22,8 @@ def client():
 def test_a_manifest_scored_on_two_workers_gives_the_cli_lines(client, audio_files, cli_lines, tmp_path):
     bad = tmp_path / "notes.wav"
     bad.write_text("not audio\n")
-    files = audio_files[:5] + [str(bad)] + audio_files[5:]
+    missing = tmp_path / "missing.flac"
+    files = audio_files[:5] + [str(bad)] + audio_files[5:] + [str(missing)]
     manifest = tmp_path / "manifest.txt"
     manifest.write_text("".join(f + "\n" for f in files))
     out = tmp_path / "scores.jsonl"
@@ -33,7 +34,8 @@ def test_a_manifest_scored_on_two_workers_gives_the_cli_lines(client, audio_file
     want = cli_lines(files, timeline=False)
     assert [g["file"] for g in got] == audio_files
     assert_same(got, want)
-    assert len(problems) == 1 and problems[0].startswith(f"{bad}: ") and "not a recognized audio file" in problems[0]
+    assert len(problems) == 2 and problems[0].startswith(f"{bad}: ") and "not a recognized audio file" in problems[0]
+    assert problems[1] == f"{missing}: No such file or directory"
     # Both worker processes took part, each loading the model once.
     loaded = client.run(lambda: __import__("voice_emotion.batch").batch._model.cache_info().currsize)
     assert list(loaded.values()) == [1, 1]

@@ -34,7 +34,8 @@ def _score_batch(files: List[str], timeline: bool) -> List[Tuple[str, Optional[s
             try:
                 line: Optional[str] = _model().classify_json(file, timeline)
             except (OSError, ValueError) as e:
-                results.append((file, None, [f"{file}: {e}"]))
+                reason = e.strerror if isinstance(e, OSError) and e.strerror else e
+                results.append((file, None, [f"{file}: {reason}"]))
                 continue
         problems = [str(w.message) for w in caught]
         if json.loads(line)["label"] is None:
