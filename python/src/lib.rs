@@ -95,7 +95,7 @@ impl Model {
             .detach(|| -> Result<_, Error> {
                 let mut file = FileAnalysis::open(model, &path)?;
                 while file.advance(f64::INFINITY)? {}
-                let truncation = file.truncated().then(|| truncation_message(&file));
+                let truncation = file.truncation();
                 let analysis = file.finish()?;
                 let name = path.display().to_string();
                 let report = Report {
@@ -126,17 +126,6 @@ impl Model {
     fn __repr__(&self) -> String {
         format!("Model(labels={:?})", self.inner.labels())
     }
-}
-
-/// The CLI's words for a file cut short.
-fn truncation_message(file: &FileAnalysis) -> String {
-    let promised = file
-        .promised_seconds()
-        .map_or(String::new(), |s| format!(" of the {s:.1} s its header promises"));
-    format!(
-        "the file is truncated: the result covers the first {:.1} s{promised}",
-        file.seconds()
-    )
 }
 
 /// Runs `f` on the samples of a 1-D float32 array (borrowed when contiguous) or float64 array
