@@ -66,6 +66,19 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$VE_VENV/bin/pip" install --quiet -r training/requirements.txt
   echo "$want" > "$stamp"
 fi
+# The Python package (python/), built from the Rust core by maturin: rebuilt when its sources,
+# the core's or the shipped model change (a release build of tract: about 10 minutes, once).
+stamp="$VE_VENV/.python-package.sha256"
+want=$( (sha256sum python/requirements-dev.txt Cargo.toml Cargo.lock models/emotion.onnx models/emotion.json
+  find python src -type f -not -path 'python/target/*' -not -path '*/__pycache__/*' -not -path 'python/tests/*' \
+    -not -name '*.so' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  step "pip install ./python (the Python package; maturin, cargo target $CARGO_TARGET_DIR)"
+  "$VE_VENV/bin/pip" install --quiet -r python/requirements-dev.txt
+  # maturin runs as a command: the venv's bin on PATH.
+  PATH="$VE_VENV/bin:$PATH" "$VE_VENV/bin/pip" install --quiet --no-build-isolation ./python
+  echo "$want" > "$stamp"
+fi
 }
 
 install_web

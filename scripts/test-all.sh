@@ -41,6 +41,7 @@ suite "rustfmt" check cargo fmt --check
 suite "clippy" check cargo clippy --all-targets --all-features --locked -- -D warnings
 suite "cargo test" tests cargo test --all-features --locked
 suite "training tests" tests "$py" -m pytest training/tests -q -p no:cacheprovider --smoke-out "$smoke"
+suite "python package" tests "$py" -m pytest python/tests -q -p no:cacheprovider
 suite "smoke model in Rust" tests env VE_PARITY_DIR="$smoke/parity" cargo test --all-features --locked --test parity
 suite "wasm tests (Chromium)" tests wasm-pack test --headless --chrome -- --test wasm
 suite "web build" check bash scripts/build-web.sh

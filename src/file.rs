@@ -76,6 +76,20 @@ impl FileAnalysis {
         self.truncated
     }
 
+    /// For a file cut short, how much of it the result covers, in words (the CLI's and the Python
+    /// package's warning); `None` for a whole file.
+    pub fn truncation(&self) -> Option<String> {
+        self.truncated.then(|| {
+            let promised = self
+                .promised_seconds()
+                .map_or(String::new(), |s| format!(" of the {s:.1} s its header promises"));
+            format!(
+                "the file is truncated: the result covers the first {:.1} s{promised}",
+                self.seconds()
+            )
+        })
+    }
+
     /// Analyses what is left and summarizes the file.
     pub fn finish(mut self) -> Result<Analysis> {
         while self.advance(f64::INFINITY)? {}

@@ -150,15 +150,7 @@ fn analyze(model: &EmotionModel, file: &Path, progress: Option<&Progress>) -> Re
     if reports > 0 && progress.is_some_and(|p| p.terminal) {
         eprintln!();
     }
-    let truncation = analysis.truncated().then(|| {
-        let promised = analysis
-            .promised_seconds()
-            .map_or(String::new(), |s| format!(" of the {s:.1} s its header promises"));
-        format!(
-            "the file is truncated: the result covers the first {:.1} s{promised}",
-            analysis.seconds()
-        )
-    });
+    let truncation = analysis.truncation();
     Ok(FileResult {
         analysis: analysis.finish()?,
         truncation,

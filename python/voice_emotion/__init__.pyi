@@ -1,0 +1,3 @@
+from ._core import Model as Model, Recognizer as Recognizer
+
+__all__ = ["Model", "Recognizer"]

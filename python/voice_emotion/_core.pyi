@@ -1,0 +1,49 @@
+"""Type stubs of the Rust extension (python/src/lib.rs)."""
+
+from os import PathLike
+from typing import Any, Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+_Path = Union[str, "PathLike[str]"]
+_Samples = Union[npt.NDArray[np.float32], npt.NDArray[np.float64]]
+
+class Model:
+    """The emotion classifier; ``Model()`` is the model shipped inside the package."""
+
+    def __init__(self) -> None: ...
+    @staticmethod
+    def from_files(onnx: _Path, metadata: _Path) -> "Model":
+        """A model from an ONNX file and its metadata JSON (OSError if unreadable, ValueError if invalid)."""
+    @property
+    def labels(self) -> list[str]:
+        """Class names, in the order of the probabilities."""
+    @property
+    def unsure_below(self) -> float:
+        """Confidence below which an answer reads as "not sure"."""
+    def classify(self, path: _Path, timeline: bool = False) -> dict[str, Any]:
+        """One file's result: the CLI's ``--format jsonl`` line as a dict (``file``, ``duration``,
+        ``speech_seconds``, ``label``, ``confidence``, ``probabilities`` by label, and with
+        ``timeline`` its segments). Without speech ``label``, ``confidence`` and ``probabilities``
+        are None. A truncated file is scored as far as it goes, with a UserWarning. Raises
+        OSError when the file cannot be read, ValueError when it is not audio or is corrupt."""
+    def classify_json(self, path: _Path, timeline: bool = False) -> str:
+        """The same result as the exact text of the CLI's JSON line (no newline)."""
+    def analyze(self, samples: _Samples, rate: int) -> dict[str, Any]:
+        """Analyses mono samples at ``rate`` Hz: ``{duration, speech_seconds, overall, timeline}``
+        (``overall`` and each segment's ``emotion``: ``{label, confidence, probabilities}`` with
+        the probabilities in ``labels`` order, or None without speech). ValueError for samples
+        that are not finite or a rate out of range."""
+
+class Recognizer:
+    """Live recognition: push chunks of mono samples, get a smoothed prediction every hop (0.5 s)."""
+
+    def __init__(self, model: Model, rate: int) -> None: ...
+    @property
+    def labels(self) -> list[str]: ...
+    def push(self, samples: _Samples) -> list[dict[str, Any]]:
+        """Predictions for the hops these samples complete: ``{time, emotion}``, ``emotion`` as in
+        ``Model.analyze`` (None when nobody speaks)."""
+    def reset(self) -> None:
+        """Starts a new stream (same model and rate)."""
