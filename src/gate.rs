@@ -13,24 +13,18 @@ impl SpeechGate {
         Self { params }
     }
 
-    /// Frames loud enough to count as speech.
-    pub fn active_frames(&self, levels_db: impl IntoIterator<Item = f32>) -> usize {
-        levels_db.into_iter().filter(|l| *l >= self.params.frame_db).count()
-    }
-
-    /// Speech is loud enough often enough, and varies: syllables rise and fall, a fan does not.
-    pub fn is_speech(&self, levels_db: impl IntoIterator<Item = f32>) -> bool {
+    /// When the window holds speech, how many of its frames are loud enough to count (the model's
+    /// confidence grows with them); `None` otherwise. Speech is loud enough often enough, and
+    /// varies: syllables rise and fall, a fan does not.
+    pub fn speech_frames(&self, levels_db: impl IntoIterator<Item = f32>) -> Option<usize> {
         let mut levels: Vec<f32> = levels_db.into_iter().collect();
-        if levels.is_empty() {
-            return false;
-        }
-        let active = self.active_frames(levels.iter().copied());
-        if (active as f32) < self.params.min_active_fraction * levels.len() as f32 {
-            return false;
+        let active = levels.iter().filter(|l| **l >= self.params.frame_db).count();
+        if levels.is_empty() || (active as f32) < self.params.min_active_fraction * levels.len() as f32 {
+            return None;
         }
         levels.sort_unstable_by(f32::total_cmp);
         let at = |q: f32| levels[((levels.len() - 1) as f32 * q).round() as usize];
-        at(0.95) - at(0.10) >= self.params.min_range_db
+        (at(0.95) - at(0.10) >= self.params.min_range_db).then_some(active)
     }
 }
 
@@ -48,20 +42,20 @@ mod tests {
 
     #[test]
     fn silence_and_flat_noise_are_not_speech() {
-        assert!(!gate().is_speech(vec![-100.0; 300]));
-        assert!(!gate().is_speech(vec![-20.0; 300]));
-        assert!(!gate().is_speech(Vec::new()));
+        assert_eq!(gate().speech_frames(vec![-100.0; 300]), None);
+        assert_eq!(gate().speech_frames(vec![-20.0; 300]), None);
+        assert_eq!(gate().speech_frames(Vec::new()), None);
     }
 
     #[test]
     fn rising_and_falling_level_is_speech() {
         let syllables = (0..300).map(|t| if (t / 20) % 2 == 0 { -25.0 } else { -55.0 });
-        assert!(gate().is_speech(syllables));
+        assert!(gate().speech_frames(syllables).is_some());
     }
 
     #[test]
     fn a_single_click_is_not_speech() {
         let click = (0..300).map(|t| if t == 10 { -10.0 } else { -90.0 });
-        assert!(!gate().is_speech(click));
+        assert_eq!(gate().speech_frames(click), None);
     }
 }

@@ -130,17 +130,16 @@ impl WindowScorer {
         let last = (self.frames_seen - 1) as f64;
         let (start, end) = (first * hop / rate, (last * hop + n_fft) / rate);
         let frames = self.frames.len();
-        if !self.gate.is_speech(self.frames.iter().map(|f| f.level_db)) {
+        let Some(active) = self.gate.speech_frames(self.frames.iter().map(|f| f.level_db)) else {
             return Ok(WindowScore {
                 start,
                 end,
                 frames,
                 probabilities: None,
             });
-        }
+        };
         self.model
             .fill_input(self.frames.iter().map(|f| f.bands_db.as_slice()), &mut self.input);
-        let active = self.gate.active_frames(self.frames.iter().map(|f| f.level_db));
         let speech_seconds = (active as f64 * meta.hop_seconds()) as f32;
         let probabilities = Some(self.model.probabilities(&self.input, speech_seconds)?);
         Ok(WindowScore {
