@@ -46,6 +46,12 @@ enum Format {
 /// Analyses each file in turn; a failed file is reported on stderr and the rest go on. A file
 /// cut short is reported for the part that is there, with a line on stderr saying so.
 pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
+    // Before any output: a usage error prints nothing on stdout.
+    if args.resume.is_some() && !matches!(args.format, Format::Jsonl) {
+        return Err(crate::bad_input(
+            "--resume reads JSON lines: use it with --format jsonl".into(),
+        ));
+    }
     let labels = model.labels();
     let unsure_below = model.metadata().decision.unsure_below;
     let mut out = std::io::stdout().lock();
@@ -57,11 +63,6 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
         }
         Format::Jsonl => None,
     };
-    if args.resume.is_some() && !matches!(args.format, Format::Jsonl) {
-        return Err(crate::bad_input(
-            "--resume reads JSON lines: use it with --format jsonl".into(),
-        ));
-    }
     let jobs = batch::jobs(args.jobs);
     let progress = Progress::new(args.progress, jobs);
     let done = match &args.resume {
