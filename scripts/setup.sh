@@ -69,7 +69,7 @@ fi
 # The Python package (python/), built from the Rust core by maturin: rebuilt when its sources,
 # the core's or the shipped model change (a release build of tract: about 10 minutes, once).
 stamp="$VE_VENV/.python-package.sha256"
-want=$( (sha256sum python/requirements-dev.txt Cargo.toml Cargo.lock models/emotion.onnx models/emotion.json
+want=$( (sha256sum python/requirements-dev.txt Cargo.toml Cargo.lock models/emotion.json models/emotion-trunk.onnx models/emotion-head.onnx
   find python src -type f -not -path 'python/target/*' -not -path '*/__pycache__/*' -not -path 'python/tests/*' \
     -not -name '*.so' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

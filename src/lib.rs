@@ -19,11 +19,13 @@ pub mod frontend;
 pub mod gate;
 pub mod metadata;
 pub mod model;
+pub mod normalize;
 pub mod recognizer;
 pub mod report;
 pub mod stream;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod window;
 
 pub use analysis::{Analysis, Analyzer, Segment, analyze};
 pub use emotion::Emotion;

@@ -17,6 +17,7 @@ pub struct ModelMetadata {
     pub normalization: Normalization,
     pub window: WindowParams,
     pub input: InputParams,
+    pub stream: StreamParams,
     pub speech_gate: GateParams,
     pub decision: DecisionParams,
     /// Validation figures, reported but not used by the runtime.
@@ -67,12 +68,17 @@ pub enum MelNorm {
     Slaney,
 }
 
-/// Per-band standardization of the dB features: `(db - mean) / std`.
+/// From dB frames to the model's input: each frame's level moved to the reference (see
+/// [`LevelNormalizer`](crate::normalize::LevelNormalizer)), then per band `(db - mean) / std`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Normalization {
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
+    /// A frame's level is the mean dB of the real elements of the frames ending at it, this many.
+    pub level_frames: usize,
+    /// The training set's mean level, in dB: where every frame's level is moved.
+    pub reference_db: f64,
 }
 
 /// How many frames the model sees and how often a window is scored.
@@ -83,11 +89,25 @@ pub struct WindowParams {
     pub hop_frames: usize,
 }
 
-/// The model's input tensor shape, `[1, 1, n_mels, frames]`.
+/// The whole-window input tensor shape, `[1, 1, n_mels, window frames + context frames]`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct InputParams {
     pub shape: Vec<usize>,
+}
+
+/// How the model streams: a causal trunk (one step per `step_frames` frames, each also seeing the
+/// `context_frames` before its own) and a head over a window's `window_steps` steps, two ONNX files
+/// named relative to the metadata; `whole` is the same function in one graph (reference, benchmarks).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StreamParams {
+    pub context_frames: usize,
+    pub step_frames: usize,
+    pub window_steps: usize,
+    pub trunk: String,
+    pub head: String,
+    pub whole: String,
 }
 
 /// Thresholds of the speech gate, in the front end's dB units.
@@ -119,8 +139,8 @@ pub struct DecisionParams {
     pub full_confidence_seconds: f32,
 }
 
-/// The format string this runtime reads ("/2" added `decision`).
-pub const FORMAT: &str = "voice-emotion-model/2";
+/// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head).
+pub const FORMAT: &str = "voice-emotion-model/3";
 
 impl ModelMetadata {
     /// Parses and checks metadata JSON; every inconsistency is an [`Error::Metadata`].
@@ -195,7 +215,17 @@ impl ModelMetadata {
                 w.frames, w.hop_frames
             ));
         }
-        let expected = [1, 1, f.n_mels, w.frames];
+        if !(n.level_frames > 0 && n.reference_db.is_finite()) {
+            return bad("normalization needs level_frames > 0 and a finite reference_db".into());
+        }
+        let s = &self.stream;
+        if s.step_frames == 0 || w.hop_frames % s.step_frames != 0 || s.window_steps * s.step_frames != w.frames {
+            return bad(format!(
+                "stream.step_frames {} must divide window.hop_frames {} and window.frames = window_steps {} x step_frames",
+                s.step_frames, w.hop_frames, s.window_steps
+            ));
+        }
+        let expected = [1, 1, f.n_mels, w.frames + s.context_frames];
         if self.input.shape != expected {
             return bad(format!("input.shape is {:?}, expected {expected:?}", self.input.shape));
         }
@@ -259,13 +289,13 @@ mod tests {
     #[test]
     fn another_format_is_named_before_its_fields() {
         let err = with(|v| {
-            v["format"] = serde_json::json!("voice-emotion-model/1");
-            v.as_object_mut().unwrap().remove("decision");
+            v["format"] = serde_json::json!("voice-emotion-model/2");
+            v.as_object_mut().unwrap().remove("stream");
         })
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains(r#"format is "voice-emotion-model/1", this runtime reads "voice-emotion-model/2""#),
+                .contains(r#"format is "voice-emotion-model/2", this runtime reads "voice-emotion-model/3""#),
             "{err}"
         );
     }
@@ -282,6 +312,10 @@ mod tests {
         assert!(err.to_string().contains("temperature > 0"), "{err}");
         let err = with(|v| v["decision"]["full_confidence_seconds"] = serde_json::json!(0.0)).unwrap_err();
         assert!(err.to_string().contains("full_confidence_seconds > 0"), "{err}");
+        let err = with(|v| v["stream"]["step_frames"] = serde_json::json!(7)).unwrap_err();
+        assert!(err.to_string().contains("must divide window.hop_frames"), "{err}");
+        let err = with(|v| v["normalization"]["level_frames"] = serde_json::json!(0)).unwrap_err();
+        assert!(err.to_string().contains("level_frames > 0"), "{err}");
         assert!(ModelMetadata::from_json(b"not json").is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! The emotion classifier: an ONNX file run by tract, and the metadata that describes it.
+//! The emotion classifier: a trunk and a head (two ONNX files) run by tract, and the metadata that
+//! describes them.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,16 +8,39 @@ use tract_onnx::prelude::*;
 
 use crate::error::{Error, Result, guard_panics};
 use crate::metadata::ModelMetadata;
+use crate::normalize::LevelNormalizer;
 
-/// The shipped int8 model and its metadata, embedded so the CLI and the page need no files.
-pub const DEFAULT_ONNX: &[u8] = include_bytes!("../models/emotion.onnx");
+/// The shipped int8 model's metadata and its two parts, embedded so the CLI and the page need no files.
 pub const DEFAULT_METADATA: &[u8] = include_bytes!("../models/emotion.json");
+pub const DEFAULT_TRUNK: &[u8] = include_bytes!("../models/emotion-trunk.onnx");
+pub const DEFAULT_HEAD: &[u8] = include_bytes!("../models/emotion-head.onnx");
 
-/// A loaded, optimized model ready to score windows. Cloning shares the plan.
+/// The trunk's steps `[channels, bands, steps]` (channel-major, as the graph lays them out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Steps {
+    pub values: Vec<f32>,
+    pub count: usize,
+}
+
+impl Steps {
+    /// The values of step `t`, one per (channel, band).
+    pub fn step(&self, t: usize) -> impl Iterator<Item = f32> + '_ {
+        self.values.iter().skip(t).step_by(self.count).copied()
+    }
+}
+
+/// A loaded, optimized model. The trunk is planned twice: for one hop's frames plus their context (the
+/// live path) and for a whole window plus its context (a window that does not end on a hop). Cloning
+/// shares the plans.
 #[derive(Clone)]
 pub struct EmotionModel {
-    plan: Arc<TypedSimplePlan>,
+    trunk_hop: Arc<TypedSimplePlan>,
+    trunk_window: Arc<TypedSimplePlan>,
+    head: Arc<TypedSimplePlan>,
     metadata: Arc<ModelMetadata>,
+    /// The trunk's output: channels and bands per step.
+    channels: usize,
+    bands: usize,
 }
 
 impl std::fmt::Debug for EmotionModel {
@@ -27,52 +51,115 @@ impl std::fmt::Debug for EmotionModel {
     }
 }
 
+fn model_error(e: TractError) -> Error {
+    Error::Model(format!("{e:#}"))
+}
+
+/// Parses ONNX bytes (a parser panic on malformed bytes becomes an error).
+fn parse(what: &str, onnx: &[u8]) -> Result<InferenceModel> {
+    let cannot_load = |e: String| Error::Model(format!("cannot load the {what}: {e}"));
+    guard_panics(
+        || {
+            tract_onnx::onnx()
+                .model_for_read(&mut &onnx[..])
+                .map_err(|e| cannot_load(format!("{e:#}")))
+        },
+        |e| cannot_load(format!("the file is malformed ({e})")),
+    )
+}
+
+/// The typed graph of `model` for an input of `shape`.
+fn typed(what: &str, model: InferenceModel, shape: &[usize]) -> Result<TypedModel> {
+    let cannot_load = |e: String| Error::Model(format!("cannot load the {what} for input {shape:?}: {e}"));
+    guard_panics(
+        || {
+            model
+                .with_input_fact(0, f32::fact(shape).into())
+                .and_then(|m| m.into_typed())
+                .map_err(|e| cannot_load(format!("{e:#}")))
+        },
+        |e| cannot_load(format!("the file is malformed ({e})")),
+    )
+}
+
+fn output_shape(model: &TypedModel) -> Result<Option<Vec<usize>>> {
+    Ok(model
+        .output_fact(0)
+        .map_err(model_error)?
+        .shape
+        .as_concrete()
+        .map(<[usize]>::to_vec))
+}
+
+/// An optimized plan of a typed graph, whose output must be `expected`.
+fn plan(what: &str, model: TypedModel, expected: &[usize]) -> Result<Arc<TypedSimplePlan>> {
+    let output = output_shape(&model)?;
+    if output.as_deref() != Some(expected) {
+        let input = model.input_fact(0).map_err(model_error)?.shape.clone();
+        return Err(Error::Model(format!(
+            "the {what} outputs {output:?} for input {input:?}, but the metadata implies {expected:?}"
+        )));
+    }
+    let optimized = guard_panics(
+        || model.into_optimized().map_err(model_error),
+        |e| Error::Model(format!("cannot optimize the {what} ({e})")),
+    )?;
+    optimized.into_runnable().map_err(model_error)
+}
+
 impl EmotionModel {
     /// The model shipped in `models/`.
     pub fn shipped() -> Result<Self> {
-        Self::from_bytes(DEFAULT_ONNX, DEFAULT_METADATA)
+        Self::from_bytes(DEFAULT_METADATA, DEFAULT_TRUNK, DEFAULT_HEAD)
     }
 
-    /// Loads `NAME.onnx` and the `NAME.json` beside it.
-    pub fn from_path(onnx: &Path) -> Result<Self> {
-        let json = onnx.with_extension("json");
-        let read = |p: &Path| std::fs::read(p).map_err(|e| Error::Model(format!("{}: {e}", p.display())));
-        Self::from_bytes(&read(onnx)?, &read(&json)?)
+    /// Loads `NAME.json` (given, or beside a given `NAME.onnx`) and the trunk and head it names.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let json = path.with_extension("json");
+        let read =
+            |p: &Path| std::fs::read(p).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())));
+        let metadata = read(&json)?;
+        let stream = ModelMetadata::from_json(&metadata)?.stream;
+        let dir = json.parent().unwrap_or(Path::new(""));
+        Self::from_bytes(
+            &metadata,
+            &read(&dir.join(stream.trunk))?,
+            &read(&dir.join(stream.head))?,
+        )
     }
 
-    /// Loads a model from ONNX bytes and metadata JSON bytes, checking that they agree.
-    pub fn from_bytes(onnx: &[u8], metadata_json: &[u8]) -> Result<Self> {
+    /// Loads a model from its metadata JSON and the bytes of its trunk and head ONNX files, checking
+    /// that they agree.
+    pub fn from_bytes(metadata_json: &[u8], trunk: &[u8], head: &[u8]) -> Result<Self> {
         let metadata = ModelMetadata::from_json(metadata_json)?;
-        let shape = metadata.input.shape.clone();
-        let model_err = |e: TractError| Error::Model(format!("{e:#}"));
-        let cannot_load = |e: String| Error::Model(format!("cannot load the ONNX graph for input {shape:?}: {e}"));
-        let typed = guard_panics(
-            || {
-                tract_onnx::onnx()
-                    .model_for_read(&mut &onnx[..])
-                    .and_then(|m| m.with_input_fact(0, f32::fact(&shape).into()))
-                    .and_then(|m| m.into_optimized())
-                    .map_err(|e| cannot_load(format!("{e:#}")))
-            },
-            |e| cannot_load(format!("the file is malformed ({e})")),
-        )?;
-        let expected = [1, metadata.labels.len()];
-        let output = typed
-            .output_fact(0)
-            .map_err(model_err)?
-            .shape
-            .as_concrete()
-            .map(<[usize]>::to_vec);
-        if output.as_deref() != Some(&expected[..]) {
+        let (w, s) = (metadata.window, &metadata.stream);
+        let n_mels = metadata.frontend.n_mels;
+        let trunk = parse("trunk", trunk)?;
+        let input = |frames: usize| [1, 1, n_mels, frames + s.context_frames];
+        // The trunk's channels and bands, from its graph for one window.
+        let trunk_for_window = typed("trunk", trunk.clone(), &input(w.frames))?;
+        let out = output_shape(&trunk_for_window)?;
+        let Some(&[1, channels, bands, _]) = out.as_deref() else {
             return Err(Error::Model(format!(
-                "the graph outputs {output:?} but the metadata names {} labels (expected {expected:?})",
-                metadata.labels.len()
+                "the trunk outputs {out:?}, not [1, channels, bands, steps]"
             )));
-        }
-        let plan = typed.into_runnable().map_err(model_err)?;
+        };
+        let steps = |frames: usize| [1, channels, bands, frames / s.step_frames];
+        let trunk_hop = plan(
+            "trunk",
+            typed("trunk", trunk, &input(w.hop_frames))?,
+            &steps(w.hop_frames),
+        )?;
+        let trunk_window = plan("trunk", trunk_for_window, &steps(w.frames))?;
+        let head = typed("head", parse("head", head)?, &steps(w.frames))?;
+        let head = plan("head", head, &[1, metadata.labels.len()])?;
         Ok(Self {
-            plan,
+            trunk_hop,
+            trunk_window,
+            head,
             metadata: Arc::new(metadata),
+            channels,
+            bands,
         })
     }
 
@@ -84,46 +171,96 @@ impl EmotionModel {
         &self.metadata.labels
     }
 
-    /// Lays out up to one window of dB frames (each `n_mels` long) as the model's input:
-    /// normalized per band, band-major, right-padded with the floor (`models/METADATA.md`).
-    pub fn fill_input<'a>(&self, frames: impl IntoIterator<Item = &'a [f32]>, input: &mut [f32]) {
+    /// Values per trunk step: channels x bands.
+    pub fn step_size(&self) -> usize {
+        self.channels * self.bands
+    }
+
+    /// Input frames of the trunk for `frames` frames of its own: those plus their context.
+    pub fn trunk_frames(&self, frames: usize) -> usize {
+        frames + self.metadata.stream.context_frames
+    }
+
+    /// The whole-window input for the stream of dB frames given (oldest first): each frame normalized
+    /// with the history before it, the last window plus context laid out band-major, the floor before
+    /// the stream's start (`models/METADATA.md`).
+    pub fn window_input<'a>(&self, frames: impl IntoIterator<Item = &'a [f32]>) -> Vec<f32> {
         let meta = &*self.metadata;
-        let (width, norm) = (meta.window.frames, &meta.normalization);
-        let floor = meta.frontend.floor_db();
-        for (band, row) in input.chunks_exact_mut(width).enumerate() {
-            row.fill((floor - norm.mean[band]) / norm.std[band]);
+        let width = self.trunk_frames(meta.window.frames);
+        let mut normalizer = LevelNormalizer::new(meta);
+        let silence = normalizer.silence(meta.frontend.floor_db());
+        let mut kept = std::collections::VecDeque::from(vec![silence; width]);
+        for db in frames {
+            let mut frame = kept.pop_front().expect("a full window");
+            normalizer.push(db, &mut frame);
+            kept.push_back(frame);
         }
-        for (t, frame) in frames.into_iter().take(width).enumerate() {
-            for (band, db) in frame.iter().enumerate() {
-                input[band * width + t] = (db - norm.mean[band]) / norm.std[band];
-            }
-        }
+        let mut input = vec![0.0; width * meta.frontend.n_mels];
+        lay_out(kept.iter().map(Vec::as_slice), width, &mut input);
+        input
     }
 
-    /// Raw scores for one normalized window laid out as `input.shape` (band-major).
+    /// The trunk's steps for `frames` normalized frames laid out band-major (`[n_mels, frames]`):
+    /// one hop's or one window's, each plus their context.
+    pub fn trunk(&self, input: &[f32], frames: usize) -> Result<Steps> {
+        let w = self.metadata.window;
+        let plan = if frames == self.trunk_frames(w.hop_frames) {
+            &self.trunk_hop
+        } else if frames == self.trunk_frames(w.frames) {
+            &self.trunk_window
+        } else {
+            return Err(Error::Model(format!(
+                "the trunk runs on a hop or a window (plus context), not {frames} frames"
+            )));
+        };
+        let values = run(plan, &[1, 1, self.metadata.frontend.n_mels, frames], input)?;
+        let count = values.len() / self.step_size();
+        Ok(Steps { values, count })
+    }
+
+    /// Raw scores for one window's steps, laid out as the trunk gives them (`[channels, bands, steps]`).
+    pub fn head(&self, steps: &[f32]) -> Result<Vec<f32>> {
+        run(
+            &self.head,
+            &[1, self.channels, self.bands, self.metadata.stream.window_steps],
+            steps,
+        )
+    }
+
+    /// Raw scores for one whole-window input ([`window_input`](Self::window_input)): the trunk over
+    /// the window, then the head. The live path gives the same from the steps of each hop.
     pub fn logits(&self, input: &[f32]) -> Result<Vec<f32>> {
-        let tensor = Tensor::from_shape(&self.metadata.input.shape, input)
-            .map_err(|e| Error::Model(format!("input of {} values: {e}", input.len())))?;
-        let outputs = self
-            .plan
-            .run(tvec![tensor.into()])
-            .map_err(|e| Error::Model(format!("{e:#}")))?;
-        let view = outputs[0]
-            .to_plain_array_view::<f32>()
-            .map_err(|e| Error::Model(format!("{e:#}")))?;
-        Ok(view.iter().copied().collect())
+        let frames = self.trunk_frames(self.metadata.window.frames);
+        self.head(&self.trunk(input, frames)?.values)
     }
 
-    /// Calibrated class probabilities for one window holding `speech_seconds` of active frames: the
-    /// softmax of [`logits`](Self::logits) scaled by min(1, speech_seconds /
-    /// `full_confidence_seconds`) and divided by the temperature (both the metadata's `decision`).
-    pub fn probabilities(&self, input: &[f32], speech_seconds: f32) -> Result<Vec<f32>> {
+    /// Calibrated class probabilities from a window's logits when it holds `speech_seconds` of active
+    /// frames: the softmax of the logits scaled by min(1, speech_seconds / `full_confidence_seconds`)
+    /// and divided by the temperature (both the metadata's `decision`).
+    pub fn probabilities(&self, mut logits: Vec<f32>, speech_seconds: f32) -> Vec<f32> {
         let d = self.metadata.decision;
         let scale = (speech_seconds / d.full_confidence_seconds).min(1.0) / d.temperature;
-        let mut logits = self.logits(input)?;
         logits.iter_mut().for_each(|l| *l *= scale);
-        Ok(softmax(&logits))
+        softmax(&logits)
     }
+}
+
+/// Lays out frames (each `n_mels` values, oldest first) band-major into `input` (`[n_mels, width]`).
+pub(crate) fn lay_out<'a>(frames: impl IntoIterator<Item = &'a [f32]>, width: usize, input: &mut [f32]) {
+    for (t, frame) in frames.into_iter().take(width).enumerate() {
+        for (band, v) in frame.iter().enumerate() {
+            input[band * width + t] = *v;
+        }
+    }
+}
+
+/// Runs a plan on one input tensor of `shape`, returning its one output's values.
+fn run(plan: &Arc<TypedSimplePlan>, shape: &[usize], input: &[f32]) -> Result<Vec<f32>> {
+    let tensor =
+        Tensor::from_shape(shape, input).map_err(|e| Error::Model(format!("input of {} values: {e}", input.len())))?;
+    let outputs = plan.run(tvec![tensor.into()]).map_err(model_error)?;
+    let view = outputs[0].to_plain_array_view::<f32>().map_err(model_error)?;
+    Ok(view.iter().copied().collect())
 }
 
 /// Numerically stable softmax.
@@ -151,7 +288,7 @@ mod tests {
     fn shipped_model_loads_and_scores() {
         let model = EmotionModel::shipped().unwrap();
         let n: usize = model.metadata().input.shape.iter().product();
-        let p = model.probabilities(&vec![0.0; n], 3.0).unwrap();
+        let p = model.probabilities(model.logits(&vec![0.0; n]).unwrap(), 3.0);
         assert_eq!(p.len(), model.labels().len());
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     }
@@ -160,9 +297,11 @@ mod tests {
     fn little_speech_is_less_sure() {
         let model = EmotionModel::shipped().unwrap();
         let full = model.metadata().decision.full_confidence_seconds;
-        let input = vec![0.5; model.metadata().input.shape.iter().product()];
+        let logits = model
+            .logits(&vec![0.5; model.metadata().input.shape.iter().product()])
+            .unwrap();
         let top = |seconds: f32| {
-            let p = model.probabilities(&input, seconds).unwrap();
+            let p = model.probabilities(logits.clone(), seconds);
             p.iter().copied().fold(0.0f32, f32::max)
         };
         assert!(
@@ -174,16 +313,55 @@ mod tests {
     }
 
     #[test]
+    fn the_trunk_by_hops_gives_the_window_steps() {
+        let model = EmotionModel::shipped().unwrap();
+        let meta = model.metadata();
+        let (n_mels, hop, window) = (meta.frontend.n_mels, meta.window.hop_frames, meta.window.frames);
+        let width = model.trunk_frames(window);
+        let input: Vec<f32> = (0..n_mels * width)
+            .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
+            .collect();
+        let whole = model.trunk(&input, width).unwrap();
+        assert_eq!(whole.count, meta.stream.window_steps);
+        let chunk = model.trunk_frames(hop);
+        let mut t = 0;
+        for start in (0..=width - chunk).step_by(hop) {
+            let part: Vec<f32> = (0..n_mels)
+                .flat_map(|b| input[b * width + start..b * width + start + chunk].iter().copied())
+                .collect();
+            let steps = model.trunk(&part, chunk).unwrap();
+            for s in 0..steps.count {
+                let (a, b): (Vec<f32>, Vec<f32>) = (steps.step(s).collect(), whole.step(t).collect());
+                assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-5), "step {t}");
+                t += 1;
+            }
+        }
+        assert_eq!(t, whole.count);
+        assert!(model.trunk(&input[..n_mels * 100], 100).is_err());
+    }
+
+    #[test]
     fn corrupt_or_mismatched_models_are_errors() {
-        let truncated = &DEFAULT_ONNX[..DEFAULT_ONNX.len() / 2];
-        let err = EmotionModel::from_bytes(truncated, DEFAULT_METADATA).unwrap_err();
+        for part in [DEFAULT_TRUNK, DEFAULT_HEAD] {
+            let truncated = &part[..part.len() / 2];
+            let (trunk, head) = if part == DEFAULT_TRUNK {
+                (truncated, DEFAULT_HEAD)
+            } else {
+                (DEFAULT_TRUNK, truncated)
+            };
+            let err = EmotionModel::from_bytes(DEFAULT_METADATA, trunk, head).unwrap_err();
+            assert!(matches!(err, Error::Model(_)), "{err}");
+        }
+        let err = EmotionModel::from_bytes(DEFAULT_METADATA, b"definitely not onnx", DEFAULT_HEAD).unwrap_err();
         assert!(matches!(err, Error::Model(_)), "{err}");
-        let err = EmotionModel::from_bytes(b"definitely not onnx", DEFAULT_METADATA).unwrap_err();
+        // The parts swapped: the trunk where the head belongs.
+        let err = EmotionModel::from_bytes(DEFAULT_METADATA, DEFAULT_TRUNK, DEFAULT_TRUNK).unwrap_err();
         assert!(matches!(err, Error::Model(_)), "{err}");
 
         let mut meta: serde_json::Value = serde_json::from_slice(DEFAULT_METADATA).unwrap();
         meta["labels"].as_array_mut().unwrap().pop();
-        let err = EmotionModel::from_bytes(DEFAULT_ONNX, &serde_json::to_vec(&meta).unwrap()).unwrap_err();
-        assert!(err.to_string().contains("7 labels"), "{err}");
+        let err =
+            EmotionModel::from_bytes(&serde_json::to_vec(&meta).unwrap(), DEFAULT_TRUNK, DEFAULT_HEAD).unwrap_err();
+        assert!(err.to_string().contains("[1, 7]"), "{err}");
     }
 }

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::frontend::{MelFrame, MelFrontEnd};
 use crate::gate::SpeechGate;
 use crate::model::EmotionModel;
+use crate::window::WindowStream;
 
 /// One model window, scored.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,41 +31,42 @@ fn without_dc<'a>(pending: &'a mut Vec<f32>, dc: &'a mut DcBlocker) -> impl FnMu
 }
 
 /// Turns a mono stream into a [`WindowScore`] every `window.hop_frames` frames.
-/// State is bounded: one resampler chunk, one frame of samples and one window of frames.
+/// State is bounded: one resampler chunk, one frame of samples and one window of frames and steps.
 pub struct WindowScorer {
-    model: EmotionModel,
+    windows: WindowStream,
     gate: SpeechGate,
     resampler: StreamResampler,
     dc: DcBlocker,
     frontend: MelFrontEnd,
     /// Model-rate samples not yet consumed by a frame.
     samples: Vec<f32>,
-    /// The most recent frames, at most one window.
-    frames: VecDeque<MelFrame>,
+    frame: MelFrame,
+    /// The levels of the most recent frames, at most one window (the gate's input).
+    levels: VecDeque<f32>,
     frames_seen: u64,
     unscored: usize,
-    input: Vec<f32>,
 }
 
 impl WindowScorer {
     pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
         let meta = model.metadata();
+        let frontend = MelFrontEnd::new(&meta.frontend, meta.sample_rate);
         Ok(Self {
             gate: SpeechGate::new(meta.speech_gate),
             resampler: StreamResampler::new(input_rate, meta.sample_rate)?,
             dc: DcBlocker::new(meta.sample_rate),
-            frontend: MelFrontEnd::new(&meta.frontend, meta.sample_rate),
+            frame: frontend.empty_frame(),
+            frontend,
             samples: Vec::new(),
-            frames: VecDeque::with_capacity(meta.window.frames),
+            levels: VecDeque::with_capacity(meta.window.frames),
             frames_seen: 0,
             unscored: 0,
-            input: vec![0.0; meta.input.shape.iter().product()],
-            model,
+            windows: WindowStream::new(model)?,
         })
     }
 
     pub fn model(&self) -> &EmotionModel {
-        &self.model
+        self.windows.model()
     }
 
     /// Consumes mono samples and appends the windows they complete. Non-finite samples are
@@ -91,25 +93,25 @@ impl WindowScorer {
         self.resampler.reset();
         self.dc.reset();
         self.samples.clear();
-        self.frames.clear();
+        self.levels.clear();
+        self.windows.reset();
         self.frames_seen = 0;
         self.unscored = 0;
     }
 
     fn consume_frames(&mut self, scores: &mut Vec<WindowScore>) -> Result<()> {
         let (n, hop) = (self.frontend.frame_len(), self.frontend.hop_len());
-        let window = self.model.metadata().window;
+        let window = self.model().metadata().window;
         let mut start = 0;
         while self.samples.len() - start >= n {
-            // Once the window is full, the oldest frame's storage takes the newest frame.
-            let mut frame = if self.frames.len() == window.frames {
-                self.frames.pop_front().expect("a full window")
-            } else {
-                self.frontend.empty_frame()
-            };
-            self.frontend.frame_into(&self.samples[start..start + n], &mut frame);
+            self.frontend
+                .frame_into(&self.samples[start..start + n], &mut self.frame);
             start += hop;
-            self.frames.push_back(frame);
+            if self.levels.len() == window.frames {
+                self.levels.pop_front();
+            }
+            self.levels.push_back(self.frame.level_db);
+            self.windows.push(&self.frame.bands_db);
             self.frames_seen += 1;
             self.unscored += 1;
             if self.unscored == window.hop_frames {
@@ -120,17 +122,17 @@ impl WindowScorer {
         Ok(())
     }
 
-    /// Scores the frames held now, padding on the right with the floor when fewer than a window.
+    /// Scores the window ending at the latest frame (silence before the stream's start).
     fn score(&mut self) -> Result<WindowScore> {
         self.unscored = 0;
-        let meta = self.model.metadata();
+        let meta = self.windows.model().metadata();
         let (hop, n_fft) = (meta.frontend.hop_length as f64, meta.frontend.n_fft as f64);
         let rate = f64::from(meta.sample_rate);
-        let first = (self.frames_seen - self.frames.len() as u64) as f64;
+        let first = (self.frames_seen - self.levels.len() as u64) as f64;
         let last = (self.frames_seen - 1) as f64;
         let (start, end) = (first * hop / rate, (last * hop + n_fft) / rate);
-        let frames = self.frames.len();
-        let Some(active) = self.gate.speech_frames(self.frames.iter().map(|f| f.level_db)) else {
+        let frames = self.levels.len();
+        let Some(active) = self.gate.speech_frames(self.levels.iter().copied()) else {
             return Ok(WindowScore {
                 start,
                 end,
@@ -138,10 +140,9 @@ impl WindowScorer {
                 probabilities: None,
             });
         };
-        self.model
-            .fill_input(self.frames.iter().map(|f| f.bands_db.as_slice()), &mut self.input);
         let speech_seconds = (active as f64 * meta.hop_seconds()) as f32;
-        let probabilities = Some(self.model.probabilities(&self.input, speech_seconds)?);
+        let logits = self.windows.logits()?;
+        let probabilities = Some(self.windows.model().probabilities(logits, speech_seconds));
         Ok(WindowScore {
             start,
             end,

@@ -294,32 +294,35 @@ fn bad_models_are_refused_with_the_reason() {
     let dir = temp_dir("bad-models");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models");
     let metadata: serde_json::Value = serde_json::from_slice(voice_emotion::model::DEFAULT_METADATA).unwrap();
-    let write = |name: &str, onnx: &[u8], meta: &serde_json::Value| {
-        let path = dir.join(format!("{name}.onnx"));
-        std::fs::write(&path, onnx).unwrap();
-        std::fs::write(path.with_extension("json"), serde_json::to_vec(meta).unwrap()).unwrap();
+    // NAME.json naming NAME-trunk.onnx and NAME-head.onnx beside it.
+    let write = |name: &str, trunk: &[u8], head: &[u8], meta: &serde_json::Value| {
+        let mut meta = meta.clone();
+        meta["stream"]["trunk"] = format!("{name}-trunk.onnx").into();
+        meta["stream"]["head"] = format!("{name}-head.onnx").into();
+        std::fs::write(dir.join(format!("{name}-trunk.onnx")), trunk).unwrap();
+        std::fs::write(dir.join(format!("{name}-head.onnx")), head).unwrap();
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, serde_json::to_vec(&meta).unwrap()).unwrap();
         path
     };
-    let shipped = voice_emotion::model::DEFAULT_ONNX;
+    let (trunk, head) = (voice_emotion::model::DEFAULT_TRUNK, voice_emotion::model::DEFAULT_HEAD);
     let mut seven_labels = metadata.clone();
     seven_labels["labels"].as_array_mut().unwrap().pop();
     let mut no_window = metadata.clone();
     no_window.as_object_mut().unwrap().remove("window");
+    let wrong_input = std::fs::read(fixtures.join("wrong-input.onnx")).unwrap();
     let cases = [
         (
-            write(
-                "wrong-input",
-                &std::fs::read(fixtures.join("wrong-input.onnx")).unwrap(),
-                &metadata,
-            ),
-            "cannot load the ONNX graph for input [1, 1, 64, 300]",
+            write("wrong-input", &wrong_input, head, &metadata),
+            "cannot load the trunk",
         ),
-        (write("seven-labels", shipped, &seven_labels), "7 labels"),
-        (write("no-window", shipped, &no_window), "missing field `window`"),
+        (write("seven-labels", trunk, head, &seven_labels), "[1, 7]"),
+        (write("no-window", trunk, head, &no_window), "missing field `window`"),
         (
-            write("truncated", &shipped[..shipped.len() - 999], &metadata),
-            "cannot load the ONNX graph",
+            write("truncated", &trunk[..trunk.len() - 999], head, &metadata),
+            "cannot load the trunk",
         ),
+        (write("swapped", head, trunk, &metadata), "cannot load the"),
     ];
     for (model, reason) in &cases {
         let out = voice_emotion(&["--model", &model.display().to_string(), "classify", &angry_path()]);
@@ -334,7 +337,8 @@ fn bad_models_are_refused_with_the_reason() {
     }
 
     // The tiny fixture fits the contract, so it loads and answers (with its meaningless weights).
-    let tiny = write("tiny", &std::fs::read(fixtures.join("tiny.onnx")).unwrap(), &metadata);
+    let read = |name: &str| std::fs::read(fixtures.join(name)).unwrap();
+    let tiny = write("tiny", &read("tiny-trunk.onnx"), &read("tiny-head.onnx"), &metadata);
     let out = voice_emotion(&["--model", &tiny.display().to_string(), "classify", &angry_path()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
@@ -389,8 +393,16 @@ fn eval_reports_accuracy_recall_and_confusion() {
 fn a_broken_model_is_a_clear_error() {
     let dir = temp_dir("model");
     let onnx = dir.join("broken.onnx");
-    std::fs::write(&onnx, &voice_emotion::model::DEFAULT_ONNX[..1000]).unwrap();
-    std::fs::write(dir.join("broken.json"), voice_emotion::model::DEFAULT_METADATA).unwrap();
+    let mut meta: serde_json::Value = serde_json::from_slice(voice_emotion::model::DEFAULT_METADATA).unwrap();
+    meta["stream"]["trunk"] = "broken-trunk.onnx".into();
+    std::fs::write(
+        dir.join("broken-trunk.onnx"),
+        &voice_emotion::model::DEFAULT_TRUNK[..1000],
+    )
+    .unwrap();
+    std::fs::write(dir.join("broken-head.onnx"), voice_emotion::model::DEFAULT_HEAD).unwrap();
+    meta["stream"]["head"] = "broken-head.onnx".into();
+    std::fs::write(dir.join("broken.json"), serde_json::to_vec(&meta).unwrap()).unwrap();
     let out = voice_emotion(&["--model", &onnx.display().to_string(), "classify", &angry_path()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -398,9 +410,9 @@ fn a_broken_model_is_a_clear_error() {
         "{}",
         text(&out.stderr)
     );
-    let out = voice_emotion(&["--model", "/nonexistent/model.onnx", "classify", &angry_path()]);
+    let out = voice_emotion(&["--model", "/nonexistent/model.json", "classify", &angry_path()]);
     assert!(
-        text(&out.stderr).contains("/nonexistent/model.onnx"),
+        text(&out.stderr).contains("/nonexistent/model.json"),
         "{}",
         text(&out.stderr)
     );

@@ -1,5 +1,5 @@
-//! The Rust runtime against the Python reference, on real speech:
-//! the front end against librosa, and tract against onnxruntime.
+//! The Rust runtime against the Python reference, on real speech: the front end against librosa,
+//! and the streamed windows against the whole window, in tract and in onnxruntime.
 //! Fixtures: `tests/fixtures/parity` (shipped model) or `$VE_PARITY_DIR` (e.g. the smoke model).
 // Native only: `wasm-pack test` builds every test target for wasm too (tests/wasm.rs is the browser's).
 #![cfg(not(target_arch = "wasm32"))]
@@ -9,12 +9,16 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use voice_emotion::window::WindowStream;
 use voice_emotion::{EmotionModel, MelFrontEnd};
 
 /// Largest difference allowed between our log-mel frames and librosa's, in dB.
 const MAX_DB_ERROR: f32 = 0.01;
 /// Largest difference allowed between tract's and onnxruntime's logits (int8 rounding paths differ slightly).
 const MAX_LOGIT_ERROR: f32 = 0.02;
+/// Largest difference allowed between a streamed window and the same window run whole: the same
+/// operations on the same values, so float summation order only.
+const MAX_STREAM_ERROR: f32 = 1e-4;
 
 struct Fixtures {
     dir: PathBuf,
@@ -46,10 +50,9 @@ fn read_f32(path: &Path) -> Vec<f32> {
         .collect()
 }
 
+/// The model whose whole-window ONNX file the fixture names under `key` (its metadata and parts beside it).
 fn model(f: &Fixtures, key: &str) -> EmotionModel {
-    let onnx = std::fs::read(resolve(f.index[key].as_str().unwrap())).unwrap();
-    let json = std::fs::read(resolve(f.index["metadata"].as_str().unwrap())).unwrap();
-    EmotionModel::from_bytes(&onnx, &json).unwrap()
+    EmotionModel::from_path(&resolve(f.index[key].as_str().unwrap())).unwrap()
 }
 
 /// librosa's `[n_mels, frames]` matrix of one clip, as rows of frames.
@@ -88,40 +91,67 @@ fn front_end_matches_librosa_on_real_speech() {
     assert!(worst <= MAX_DB_ERROR, "max dB error {worst} > {MAX_DB_ERROR}");
 }
 
+/// The streamed windows (the trunk run hop by hop, its steps kept) against the whole window run at
+/// once by tract and by onnxruntime, on every window a stream of each clip scores.
 #[test]
-fn tract_matches_onnxruntime_on_real_features() {
+fn streamed_windows_match_the_whole_window_and_onnxruntime() {
     let f = fixtures();
     for (key, logits_key) in [("model", "logits"), ("model_float", "logits_float")] {
-        if f.index.get(key).is_none() {
-            continue;
-        }
         let model = model(&f, key);
-        let meta = model.metadata().clone();
-        let mut input = vec![0.0; meta.input.shape.iter().product()];
-        let mut worst = 0.0f32;
+        let n_mels = model.metadata().frontend.n_mels;
+        let (mut worst_reference, mut worst_whole, mut windows) = (0.0f32, 0.0f32, 0);
         for clip in f.index["clips"].as_array().unwrap() {
-            let frames = librosa_frames(&f, clip, meta.frontend.n_mels);
-            model.fill_input(frames.iter().map(Vec::as_slice), &mut input);
-            let ours = model.logits(&input).unwrap();
-            let reference: Vec<f32> = clip[logits_key]
+            let frames = librosa_frames(&f, clip, n_mels);
+            let ends: Vec<usize> = clip["window_ends"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|v| v.as_f64().unwrap() as f32)
+                .map(|e| e.as_u64().unwrap() as usize)
                 .collect();
-            let err = ours
-                .iter()
-                .zip(&reference)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f32::max);
-            let top = |v: &[f32]| (0..v.len()).max_by(|a, b| v[*a].total_cmp(&v[*b])).unwrap();
-            assert_eq!(top(&ours), top(&reference), "{key} {}: top class", clip["path"]);
-            worst = worst.max(err);
+            let mut stream = WindowStream::new(model.clone()).unwrap();
+            let mut pushed = 0;
+            for (end, reference) in ends.iter().zip(clip[logits_key].as_array().unwrap()) {
+                for frame in &frames[pushed..*end] {
+                    stream.push(frame);
+                }
+                pushed = *end;
+                let streamed = stream.logits().unwrap();
+                let whole = model
+                    .logits(&model.window_input(frames[..*end].iter().map(Vec::as_slice)))
+                    .unwrap();
+                let reference: Vec<f32> = reference
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap() as f32)
+                    .collect();
+                let top = |v: &[f32]| (0..v.len()).max_by(|a, b| v[*a].total_cmp(&v[*b])).unwrap();
+                assert_eq!(
+                    top(&streamed),
+                    top(&reference),
+                    "{key} {} window ending at {end}: top class",
+                    clip["path"]
+                );
+                worst_reference = worst_reference.max(max_difference(&streamed, &reference));
+                worst_whole = worst_whole.max(max_difference(&streamed, &whole));
+                windows += 1;
+            }
         }
-        println!("{key}: tract vs onnxruntime max |logit error| = {worst:.6}");
+        println!(
+            "{key}, {windows} windows: streamed vs whole window (tract) max |logit difference| = {worst_whole:.6}, vs onnxruntime {worst_reference:.6}"
+        );
         assert!(
-            worst <= MAX_LOGIT_ERROR,
-            "{key}: max logit error {worst} > {MAX_LOGIT_ERROR}"
+            worst_whole <= MAX_STREAM_ERROR,
+            "{key}: streamed vs whole {worst_whole} > {MAX_STREAM_ERROR}"
+        );
+        assert!(
+            worst_reference <= MAX_LOGIT_ERROR,
+            "{key}: vs onnxruntime {worst_reference} > {MAX_LOGIT_ERROR}"
         );
     }
+}
+
+fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }

@@ -5,6 +5,7 @@
 use js_sys::{Array, Function, Uint8Array};
 use serde_json::Value;
 use voice_emotion::wasm::{JsAnalyzer as Analyzer, JsModel as Model, Microphone};
+use voice_emotion::window::WindowStream;
 use voice_emotion::{Analysis, CsvWriter, EmotionModel, FileAnalysis, MelFrontEnd, Report, model};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -123,6 +124,62 @@ async fn push_in_worklet_sized_chunks_predicts_every_hop() {
     assert_eq!(json(first)["time"], predictions[0]["time"]);
 }
 
+/// librosa's features of two real clips (a RAVDESS sentence, a TESS word shorter than a window) and
+/// onnxruntime's logits of the whole-window int8 graph for every window a stream of each scores.
+const PARITY: &str = include_str!("fixtures/parity/parity.json");
+const PARITY_MELS: [(&str, &[u8]); 2] = [
+    (
+        "03-01-05-02-01-01-01.f32",
+        include_bytes!("fixtures/parity/03-01-05-02-01-01-01.f32"),
+    ),
+    ("OAF_back_fear.f32", include_bytes!("fixtures/parity/OAF_back_fear.f32")),
+];
+
+/// In the browser too, the streamed windows (the trunk run hop by hop) equal the whole window run at
+/// once, and onnxruntime's logits of the same windows.
+#[wasm_bindgen_test]
+fn streamed_windows_match_the_whole_window_and_onnxruntime() {
+    let model = EmotionModel::shipped().unwrap();
+    let index: Value = serde_json::from_str(PARITY).unwrap();
+    for (name, bytes) in PARITY_MELS {
+        let clip = index["clips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["mel_db"] == name)
+            .unwrap();
+        let flat: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        let n = clip["frames"].as_u64().unwrap() as usize;
+        let frames: Vec<Vec<f32>> = (0..n).map(|t| (0..64).map(|b| flat[b * n + t]).collect()).collect();
+        let mut stream = WindowStream::new(model.clone()).unwrap();
+        let mut pushed = 0;
+        for (end, reference) in clip["window_ends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(clip["logits"].as_array().unwrap())
+        {
+            let end = end.as_u64().unwrap() as usize;
+            frames[pushed..end].iter().for_each(|f| stream.push(f));
+            pushed = end;
+            let streamed = stream.logits().unwrap();
+            let whole = model
+                .logits(&model.window_input(frames[..end].iter().map(Vec::as_slice)))
+                .unwrap();
+            for ((s, w), r) in streamed.iter().zip(&whole).zip(reference.as_array().unwrap()) {
+                assert!((s - w).abs() <= 1e-4, "{name} at {end}: streamed {s} vs whole {w}");
+                assert!(
+                    (s - r.as_f64().unwrap() as f32).abs() <= 0.02,
+                    "{name} at {end}: {s} vs onnxruntime {r}"
+                );
+            }
+        }
+    }
+}
+
 /// `Model`'s two stages and its input tensor are exactly what the Rust core computes for the first window.
 #[wasm_bindgen_test]
 async fn model_stages_match_the_rust_core() {
@@ -140,8 +197,7 @@ async fn model_stages_match_the_rust_core() {
     let frames = MelFrontEnd::new(&meta.frontend, meta.sample_rate).frames(&samples);
     assert_eq!(mel.len(), frames.len() * 64);
     assert!(frames.iter().flat_map(|f| &f.bands_db).eq(mel.iter()));
-    let mut input = vec![0.0; 64 * 300];
-    native.fill_input(frames.iter().take(300).map(|f| &f.bands_db[..]), &mut input);
+    let input = native.window_input(frames.iter().take(300).map(|f| &f.bands_db[..]));
     assert_eq!(model.input(&mel[..300 * 64]).unwrap(), input);
     assert_eq!(logits, native.logits(&input).unwrap());
 
@@ -192,15 +248,19 @@ fn a_file_is_decoded_analysed_and_exported_by_the_core() {
 #[wasm_bindgen_test]
 fn bad_input_gives_errors_with_clear_messages() {
     let metadata = std::str::from_utf8(model::DEFAULT_METADATA).unwrap();
-    let message = error_message(Model::from_bytes(b"not an onnx file", metadata).err().unwrap());
-    assert!(message.starts_with("model: cannot load the ONNX graph"), "{message}");
-    let truncated = &model::DEFAULT_ONNX[..model::DEFAULT_ONNX.len() / 2];
-    let message = error_message(Model::from_bytes(truncated, metadata).err().unwrap());
-    assert!(message.starts_with("model:"), "{message}");
-    let message = error_message(Model::from_bytes(model::DEFAULT_ONNX, "{").err().unwrap());
+    let (trunk, head) = (model::DEFAULT_TRUNK, model::DEFAULT_HEAD);
+    let message = error_message(Model::from_bytes(metadata, b"not an onnx file", head).err().unwrap());
+    assert!(message.starts_with("model: cannot load the trunk"), "{message}");
+    let message = error_message(
+        Model::from_bytes(metadata, trunk, &head[..head.len() / 2])
+            .err()
+            .unwrap(),
+    );
+    assert!(message.starts_with("model: cannot load the head"), "{message}");
+    let message = error_message(Model::from_bytes("{", trunk, head).err().unwrap());
     assert!(message.starts_with("model metadata:"), "{message}");
     // The shipped bytes through fromBytes are a working model, with its own decision constants.
-    let loaded = Model::from_bytes(model::DEFAULT_ONNX, metadata).unwrap();
+    let loaded = Model::from_bytes(metadata, trunk, head).unwrap();
     assert_eq!(loaded.labels().len(), 8);
     assert_eq!(
         loaded.unsure_below(),

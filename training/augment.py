@@ -10,21 +10,17 @@ import numpy as np
 import torch
 
 from .config import FRONTEND, WINDOW
-from .features import log_mel, window_at
+from .features import log_mel, stream_slices
 
 
 def random_window(mel_db: np.ndarray, rng: np.random.Generator) -> tuple:
-    """A random crop of a long clip, or a short clip at a random offset in a floor-padded window.
-    Returns (window [n_mels, frames], valid [frames] bool)."""
-    frames, n = WINDOW["frames"], mel_db.shape[1]
-    valid = np.zeros(frames, dtype=bool)
-    if n >= frames:
-        window = window_at(mel_db, int(rng.integers(0, n - frames + 1)))
-        valid[:] = True
-    else:
-        offset = int(rng.integers(0, frames - n + 1))
-        window = window_at(mel_db, 0, offset)
-        valid[offset:offset + n] = True
+    """A window ending at a random frame of the clip (from its first full window on; a clip shorter than a
+    window ends it), with its context and level history (features.stream_slices). Returns (slice [n_mels,
+    frames] in dB, valid [frames] bool: the clip's own frames, not the floor before it)."""
+    n = mel_db.shape[1]
+    end = int(rng.integers(min(n, WINDOW["frames"]), n + 1))
+    window = stream_slices(mel_db, [end])[0]
+    valid = np.arange(window.shape[1]) >= window.shape[1] - end
     return window, valid
 
 

@@ -128,6 +128,10 @@ min(1, speech seconds / full_confidence_seconds) before the temperature, log-pro
 """
 
 
+def _sizes(files: dict) -> str:
+    return " / ".join(f"{files[part] / 1024:.1f} KB" for part in ("whole", "trunk", "head"))
+
+
 def write_card(path: Path, cv: dict, common: dict) -> None:
     s, rec = common["shipped"], common["recipe"]
     folds = "\n".join(
@@ -137,34 +141,30 @@ def write_card(path: Path, cv: dict, common: dict) -> None:
     recall = "\n".join(f"| {lab} | {cv['float']['pooled']['recall'][lab]:.3f} | {cv['int8']['pooled']['recall'][lab]:.3f} |"
                        for lab in LABELS)
     experiments = EXPERIMENTS.read_text() if EXPERIMENTS.exists() else ""
-    wn = rec.get("window_norm", "")
-    window_norm = {
-        "": "",
-        "mean": "each band over the window's real frames (padding excluded): minus its mean",
-        "mean-std": "each band over the window's real frames (padding excluded): minus its mean, divided by its std",
-        "level": ("the window's level: its mean dB over all real elements (padding excluded) is moved to the "
-                  "training set's, so a constant gain cancels and the spectral shape stays"),
-    }[wn]
-    window_norm = f"The graph's first operation (float, before any quantization) normalizes {window_norm}.\n" if wn else ""
     replaced = common.get("replaced")
     replaced_note = (f"; \"replaced\" is the model this one replaced ({replaced['name']}), scored by the same "
                      "conditions with its own recipe's cross-validation" if replaced else "")
     smoke = "\n**SMOKE RUN: tiny subset, 1 epoch; these figures mean nothing.**\n" if common["smoke"] else ""
     path.write_text(f"""# Speech emotion model card
 {smoke}
-`emotion.onnx` (int8, QDQ) is the model the app ships; `emotion-float.onnx` is its float twin for
-benchmarks. Each has a metadata JSON beside it (format in `METADATA.md`). Both were written by
-`python -m training.pipeline` (see `training/README.md`); every figure below comes from that run.
+`emotion.onnx` (int8, QDQ) is the model the app ships, as the two parts the runtime drives:
+`emotion-trunk.onnx` and `emotion-head.onnx`; `emotion-float*.onnx` are its float twins for benchmarks. Each
+has a metadata JSON beside it (format in `METADATA.md`). All were written by `python -m training.pipeline`
+(see `training/README.md`); every figure below comes from that run.
 
 ## What it does
-Input: one window of 300 log-mel frames (64 bands, 10 ms hop, 3 s), normalized per band.
-{window_norm}Output: 8 logits in the order {", ".join(LABELS)}. The runtime scales them down in a window with under
-full_confidence_seconds of speech, divides them by the calibrated temperature (below), applies softmax, scores
-a window every 50 frames (0.5 s) when the speech gate detects speech, and smooths over time.
+Input: one window of 300 log-mel frames (64 bands, 10 ms hop, 3 s) and the 61 frames before it, each frame's
+level moved by the mean level of the 3 s ending at it (so a constant gain cancels), normalized per band.
+A causal convolutional trunk gives one step per 10 frames (each seeing its frames and the 61 before them);
+the head pools the window's 30 steps (mean and max over time per channel and band) into 8 logits in the
+order {", ".join(LABELS)}. The runtime runs the trunk only on each hop's new frames and keeps the window's
+steps. It scales the logits down in a window with under full_confidence_seconds of speech, divides them by
+the calibrated temperature (below), applies softmax, scores a window every 50 frames (0.5 s) when the speech
+gate detects speech, and smooths over time.
 
 | | int8 (shipped) | float |
 |---|---|---|
-| file size | {s['file_bytes']['int8'] / 1024:.1f} KB | {s['file_bytes']['float'] / 1024:.1f} KB |
+| file size: whole window / trunk / head | {_sizes(s['file_bytes']['int8'])} | {_sizes(s['file_bytes']['float'])} |
 | CV UA (mean ± std over folds) | {_pm(cv['int8'], 'ua')} | {_pm(cv['float'], 'ua')} |
 | CV accuracy | {_pm(cv['int8'], 'accuracy')} | {_pm(cv['float'], 'accuracy')} |
 | pooled out-of-fold UA / accuracy | {cv['int8']['pooled']['ua']:.3f} / {cv['int8']['pooled']['accuracy']:.3f} | {cv['float']['pooled']['ua']:.3f} / {cv['float']['pooled']['accuracy']:.3f} |
@@ -229,11 +229,12 @@ cross-validation figures above (same recipe, same code) estimate it.
 
 Recipe: {rec['epochs']} epochs, AdamW (lr {rec['lr']}, one-cycle, weight decay {rec['weight_decay']}), batch {rec['batch_size']};
 each epoch every RAVDESS training clip plus {rec['tess_per_ravdess']}× as many TESS clips drawn at random; class-weighted
-cross-entropy: {rec['class_balance']}; random 300-frame crops (short clips at a random offset in floor padding);
+cross-entropy: {rec['class_balance']}; windows ending at a random frame of the clip (from its first full window on;
+a short clip whole, after the floor), with their context and the 3 s before them for the level normalization;
 speed perturbation {rec['speeds']}; gain ±{rec['gain_db']} dB; white/pink noise at {rec['snr_db'][0]:.0f}-{rec['snr_db'][1]:.0f} dB SNR on
 {100 * rec['noise_prob']:.0f}% of windows; SpecAugment {rec['freq_masks']}×{rec['freq_mask_width']} bands and
 {rec['time_masks']}×{rec['time_mask_width']} frames; mixup α {rec['mixup_alpha']}; label smoothing {rec.get('label_smoothing', 0.0)}; conv channels {rec['channels']},
-dropout {rec['dropout']}; in-graph window normalization: {wn or "none"}; seed {rec['seed']}. Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
+dropout {rec['dropout']}; seed {rec['seed']}; {rec['waveform_copies']} multi-condition copies of every clip. Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
 activations, Conv and Gemm, calibrated on {rec['calibration_windows']} real training windows.
 
 {experiments}

@@ -2,7 +2,7 @@
 import dataclasses
 import math
 
-FORMAT = "voice-emotion-model/2"
+FORMAT = "voice-emotion-model/3"
 LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
 SAMPLE_RATE = 16000
 FRONTEND = {
@@ -14,7 +14,16 @@ FRONTEND = {
 }
 LOG_FLOOR_DB = 10.0 * math.log10(FRONTEND["amin"])
 WINDOW = {"frames": 300, "hop_frames": 50}
-INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], WINDOW["frames"])
+# The streaming model (model.EmotionCNN): a causal trunk turns frames into one step per `step_frames` frames,
+# each step also seeing the `context_frames` before its own frames; a head pools the window's steps. The
+# whole-window input is the window plus its context; each hop the runtime runs the trunk on the hop's frames
+# plus their context (models/METADATA.md). model.trunk_frames checks these against the layers.
+STREAM = {"context_frames": 61, "step_frames": 10}
+INPUT_FRAMES = WINDOW["frames"] + STREAM["context_frames"]
+INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], INPUT_FRAMES)
+# Each frame's dB moved by the level of the `frames` frames ending at it (features.Normalizer): a causal
+# stand-in for the whole-window level that v5/v6 normalized, so a constant gain still cancels.
+LEVEL_FRAMES = 300
 # The runtime's speech gate; the lead tunes it here and the pipeline copies it verbatim.
 SPEECH_GATE = {"frame_db": -50.0, "min_active_fraction": 0.2, "min_range_db": 12.0}
 # What the runtime shows: "not sure" below this calibrated confidence; live probabilities smoothed with this
@@ -30,7 +39,7 @@ ONNX_OPSET = 17
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """Training recipe; one instance is the shipped recipe, another the smoke test's."""
-    name: str = "v6"                      # shown in the model card and in its successor's
+    name: str = "v7"                      # shown in the model card and in its successor's
     seed: int = 20240611
     folds: int = 5
     actors: tuple = tuple(range(1, 21))   # RAVDESS actors used for CV and the final model
@@ -42,8 +51,6 @@ class Recipe:
     tess_per_ravdess: float = 0.5         # TESS clips drawn per epoch, relative to RAVDESS clips
     channels: tuple = (16, 32, 64, 128)
     dropout: float = 0.3
-    head: str = "time"                    # model.EmotionCNN: "global" or "time" pooling
-    window_norm: str = "level"            # in-graph per-window normalization (model.WindowNorm): "" (v2), "mean", "mean-std", "level"
     speeds: tuple = (0.9, 1.0, 1.1)       # speed perturbation, precomputed as extra feature sets
     gain_db: float = 10.0                 # uniform random gain in [-gain_db, +gain_db]
     noise_prob: float = 0.5
@@ -52,7 +59,6 @@ class Recipe:
     freq_mask_width: int = 8
     time_masks: int = 2
     time_mask_width: int = 30
-    frontend: str = "log-mel"             # "pcen" (features.pcen) for experiments; the runtime implements log-mel
     waveform_copies: int = 4              # multi-condition copies per clip (training.acoustics.random_chain); 0 = off (v5)
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0

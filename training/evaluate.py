@@ -8,7 +8,7 @@ from sklearn.metrics import confusion_matrix, recall_score
 
 from .config import INPUT_SHAPE, LABELS
 from .export import INPUT_NAME
-from .features import clip_windows, normalize
+from .features import Normalizer, clip_ends
 
 
 def session(path: Path, threads: int = 2) -> ort.InferenceSession:
@@ -37,7 +37,9 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 def clip_logits(sess, mels: list, mean: np.ndarray, std: np.ndarray) -> list:
     """Per clip, the logits [windows, n_labels] of every window (all windows, no speech gate)."""
-    return [np.stack([window_logits(sess, w) for w in normalize(clip_windows(mel), mean, std)]) for mel in mels]
+    normalizer = Normalizer(mean, std)
+    return [np.stack([window_logits(sess, w) for w in normalizer.windows(mel, clip_ends(mel.shape[1]))])
+            for mel in mels]
 
 
 def mean_softmax(logits: list, temperature: float = 1.0) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Ablations of the recipe, scored by the same cross-validation as the pipeline (float and int8 UA):
+"""Ablations of the recipe, scored by the same cross-validation as the pipeline (float and int8 UA). Variants
+of the whole-window models before v7 (head, window normalization, PCEN) are in git history and EXPERIMENTS.md:
 
     python -m training.experiments VARIANT [VARIANT ...]      (variants: see VARIANTS)
 
@@ -20,7 +21,7 @@ from .evaluate import clip_probabilities, session
 from .features import band_stats, clip_features
 from .make_parity_fixtures import REPO
 from .conditions import condition_names
-from .pipeline import KINDS, ConditionScores, cross_validate, feature_sets, fold_features, model_input
+from .pipeline import KINDS, ConditionScores, cross_validate, feature_sets, fold_features
 
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {
@@ -35,18 +36,10 @@ VARIANTS = {
     "epochs-40": {"epochs": 40},
     "epochs-60": {"epochs": 60},
     "wider": {"channels": (24, 48, 96, 128)},
-    "time-pool": {"head": "time"},
-    "time-pool-epochs-60": {"head": "time", "epochs": 60},
-    "v2": {"window_norm": ""},
-    "window-mean": {"window_norm": "mean"},
-    "window-mean-std": {"window_norm": "mean-std"},
-    "window-level": {"window_norm": "level"},
     "label-smoothing": {"label_smoothing": 0.1},
     "other-seed": {"seed": 7},  # the recipe again with other seeds: its spread, and a member for --rescore
-    "v5": {"waveform_copies": 0},  # the model shipped before multi-condition training
+    "no-copies": {"waveform_copies": 0},  # without multi-condition training (as v5)
     "copies-2": {"waveform_copies": 2},  # half of v6's degraded copies: the clean/degraded balance
-    # PCEN front end; the mel-domain gain/noise and the dB window normalization do not apply to it
-    "pcen": {"frontend": "pcen", "window_norm": "", "gain_db": 0.0, "noise_prob": 0.0},
 }
 
 
@@ -62,8 +55,8 @@ def rescore(names: list, clips: list, data: Path, work: Path) -> dict:
         train, val = split(clips, val_actors)
         members = []
         for name, recipe in zip(names, recipes):
-            mean, std = band_stats(model_input(recipe, [base[index[c]] for c in train]))
-            clean = model_input(recipe, [base[index[c]] for c in val])
+            mean, std = band_stats([base[index[c]] for c in train])
+            clean = [base[index[c]] for c in val]
             members.append((name, mean, std, fold_features(clips, val_actors, clean, recipe, data)))
         y_true = np.array([c.label for c in val])
         for kind in KINDS:

@@ -1,4 +1,5 @@
-"""Log-mel features exactly per models/METADATA.md, window cutting and normalization, with a disk cache."""
+"""Log-mel features exactly per models/METADATA.md, the windows of a stream and their normalization, with a
+disk cache."""
 import hashlib
 import json
 from pathlib import Path
@@ -6,8 +7,12 @@ from pathlib import Path
 import librosa
 import numpy as np
 import soundfile
+import torch
 
-from .config import FRONTEND, LOG_FLOOR_DB, SAMPLE_RATE, WINDOW
+from .config import FRONTEND, INPUT_FRAMES, LEVEL_FRAMES, LOG_FLOOR_DB, SAMPLE_RATE, WINDOW
+
+# An element is real (not padding, not digital silence) when it is more than this above the floor.
+REAL_ABOVE_FLOOR_DB = 0.005
 
 
 def log_mel(y: np.ndarray) -> np.ndarray:
@@ -19,17 +24,6 @@ def log_mel(y: np.ndarray) -> np.ndarray:
         n_mels=f["n_mels"], fmin=f["fmin"], fmax=f["fmax"], htk=(f["mel_scale"] == "htk"),
         norm=f["mel_norm"])
     return librosa.power_to_db(mel, ref=f["ref"], amin=f["amin"], top_db=None).astype(np.float32)
-
-
-def pcen(mel_db: np.ndarray) -> np.ndarray:
-    """Per-channel energy normalization (librosa.pcen with its defaults) of the mel power behind log_mel's
-    dB, scaled like 32-bit integer audio as librosa's documentation does; right-padded with 0 (the PCEN
-    of silence) to at least one window, so no window needs the log-floor padding. Experiments only: the
-    runtime implements log-mel."""
-    f = FRONTEND
-    power = 10.0 ** (mel_db.astype(np.float64) / 10.0) * 2.0**31
-    out = librosa.pcen(power, sr=SAMPLE_RATE, hop_length=f["hop_length"]).astype(np.float32)
-    return np.pad(out, ((0, 0), (0, max(WINDOW["frames"] - out.shape[1], 0))))
 
 
 def n_frames(n_samples: int) -> int:
@@ -47,24 +41,50 @@ def load_audio(path: Path, speed: float = 1.0) -> np.ndarray:
     return y
 
 
-def window_at(mel_db: np.ndarray, start: int, offset: int = 0) -> np.ndarray:
-    """One [n_mels, frames] window: frames from `start`, placed at `offset`, the rest the log floor."""
-    out = np.full((mel_db.shape[0], WINDOW["frames"]), LOG_FLOOR_DB, dtype=np.float32)
-    part = mel_db[:, start:start + WINDOW["frames"] - offset]
-    out[:, offset:offset + part.shape[1]] = part
-    return out
+HISTORY_FRAMES = LEVEL_FRAMES - 1  # frames before a window's input that the level of its first frame reads
 
 
-def clip_windows(mel_db: np.ndarray) -> np.ndarray:
-    """All windows the evaluation scores: starts 0, hop, 2*hop... while a full window fits;
-    a clip shorter than a window gives one right-padded window."""
-    last = max(mel_db.shape[1] - WINDOW["frames"], 0)
-    return np.stack([window_at(mel_db, s) for s in range(0, last + 1, WINDOW["hop_frames"])])
+def stream_slices(mel_db: np.ndarray, ends) -> np.ndarray:
+    """dB slices [len(ends), n_mels, HISTORY_FRAMES + INPUT_FRAMES] ending at each end (clip frames,
+    exclusive), the clip taken as preceded by the log floor: what a fresh stream holds at that point."""
+    width = HISTORY_FRAMES + INPUT_FRAMES
+    padded = np.concatenate([np.full((mel_db.shape[0], width), LOG_FLOOR_DB, np.float32), mel_db], axis=1)
+    return np.stack([padded[:, e:e + width] for e in ends])
 
 
-def normalize(windows: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """(db - mean[band]) / std[band] on [..., n_mels, frames]."""
-    return ((windows - mean[:, None]) / std[:, None]).astype(np.float32)
+def clip_ends(n: int) -> list:
+    """Ends of the windows the evaluation scores: every hop from the first full window while one fits; a clip
+    shorter than a window gives one window ending with it (left-padded with the floor)."""
+    return list(range(WINDOW["frames"], n + 1, WINDOW["hop_frames"])) if n >= WINDOW["frames"] else [n]
+
+
+class Normalizer:
+    """dB frames -> model input, as the runtime does it (src/normalize.rs). Each frame's real elements (above
+    the log floor; padding and digital silence stay put) are moved by the level of the LEVEL_FRAMES frames
+    ending at it (the mean dB of their real elements) minus the training set's mean level, which cancels a
+    constant gain and keeps the spectral shape; then (db - mean[band]) / std[band]. On [..., n_mels, frames]
+    numpy arrays or torch tensors; the first HISTORY_FRAMES frames lack full history (callers drop them)."""
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray):
+        self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+        self.reference_db = float(self.mean.astype(np.float64).mean())
+
+    def __call__(self, db):
+        x = torch.as_tensor(db, dtype=torch.float32)
+        real = x > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB
+        r = real.to(torch.float64)
+        sums = torch.cumsum((x.double() * r).sum(-2), -1)
+        counts = torch.cumsum(r.sum(-2), -1)
+        trailing = lambda c: c - torch.nn.functional.pad(c, (LEVEL_FRAMES, 0))[..., :c.shape[-1]]  # noqa: E731
+        sums, counts = trailing(sums), trailing(counts)
+        level = torch.where(counts > 0, sums / counts.clamp(min=1.0), torch.full_like(sums, self.reference_db))
+        x = x - ((level - self.reference_db).float()[..., None, :] * real)
+        out = (x - torch.from_numpy(self.mean)[:, None]) / torch.from_numpy(self.std)[:, None]
+        return out.numpy() if isinstance(db, np.ndarray) else out
+
+    def windows(self, mel_db: np.ndarray, ends) -> np.ndarray:
+        """Model inputs [len(ends), n_mels, INPUT_FRAMES] of the windows ending at `ends` (clip frames)."""
+        return self(stream_slices(mel_db, ends))[..., HISTORY_FRAMES:]
 
 
 def band_stats(mels: list) -> tuple:

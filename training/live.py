@@ -3,7 +3,7 @@ src/recognizer.rs), so the confidence at an utterance's onset, when the window h
 measured and not assumed from the full windows that the temperature was fitted on.
 
 Each held-out clip is streamed after `lead` seconds of digital silence (a fresh stream: the first windows
-hold fewer frames and are right-padded with the log floor, as EmotionModel::fill_input does) and followed
+hold fewer frames, the rest of the window is the log floor before the stream, as in the runtime) and followed
 by `tail` seconds of it; a window ends every hop, the speech gate (src/gate.rs, mirrored in `is_speech`)
 drops the windows without speech, and the recognizer's exponential smoothing of log-probabilities (reset
 after `forget_after_seconds` without speech) is applied to the rest. RAVDESS clips are themselves framed by
@@ -22,7 +22,7 @@ import numpy as np
 from .calibration import fit_temperature, reliability
 from .config import DECISION, FRONTEND, LOG_FLOOR_DB, SAMPLE_RATE, SPEECH_GATE, WINDOW
 from .evaluate import softmax
-from .features import clip_windows, window_at
+from .features import Normalizer, clip_ends
 
 HOP_SECONDS = FRONTEND["hop_length"] / SAMPLE_RATE
 WINDOW_HOP_SECONDS = WINDOW["hop_frames"] * HOP_SECONDS
@@ -52,23 +52,24 @@ def speech_seconds(levels: np.ndarray, gate: dict = SPEECH_GATE) -> np.ndarray:
     return np.sum(levels >= gate["frame_db"], axis=-1) * HOP_SECONDS
 
 
-def live_windows(mel_db: np.ndarray, lead: float = 2.0, tail: float = 3.0) -> tuple:
-    """The windows the runtime forms while the clip streams in: (windows [hops, n_mels, frames] in dB,
-    speech seconds [hops], gated [hops]: the gate lets the window through). Window k ends after
-    (k + 1) * hop_frames frames of the stream and holds the last window.frames of them at most."""
+def live_windows(mel_db: np.ndarray, normalizer: Normalizer, lead: float = 2.0, tail: float = 3.0) -> tuple:
+    """The windows the runtime forms while the clip streams in: (model inputs [hops, n_mels, frames], speech
+    seconds [hops], gated [hops]: the gate lets the window through). Window k ends after (k + 1) * hop_frames
+    frames of the stream; the stream is preceded by the floor (a fresh stream)."""
     pad = lambda seconds: np.full((mel_db.shape[0], round(seconds / HOP_SECONDS)), LOG_FLOOR_DB, np.float32)  # noqa: E731
     stream = np.concatenate([pad(lead), mel_db, pad(tail)], axis=1)
     levels = frame_levels(stream)
     ends = range(WINDOW["hop_frames"], stream.shape[1] + 1, WINDOW["hop_frames"])
     starts = [max(0, e - WINDOW["frames"]) for e in ends]
-    windows = np.stack([window_at(stream[:, :e], s) for s, e in zip(starts, ends)])
+    windows = normalizer.windows(stream, ends)
     held = [levels[s:e] for s, e in zip(starts, ends)]
     return (windows, np.array([speech_seconds(h) for h in held]), np.array([is_speech(h) for h in held]))
 
 
 def full_window_speech(mel_db: np.ndarray) -> np.ndarray:
-    """Speech seconds of each window that the clip evaluation scores (features.clip_windows)."""
-    return speech_seconds(frame_levels(clip_windows(mel_db)))
+    """Speech seconds of each window that the clip evaluation scores (features.clip_ends)."""
+    levels = frame_levels(mel_db)
+    return np.array([speech_seconds(levels[max(0, e - WINDOW["frames"]):e]) for e in clip_ends(levels.size)])
 
 
 def smooth(probabilities: list, decision: dict = DECISION, geometric: bool = True) -> list:
@@ -118,7 +119,7 @@ def score_folds(folds: Path, data: Path, work: Path, lead: float, kinds=("int8",
     from .config import RECIPE
     from .data import actor_folds, load_manifest, select, split
     from .evaluate import session, window_logits
-    from .features import band_stats, clip_features, normalize
+    from .features import band_stats, clip_features
 
     clips = select(load_manifest(data), RECIPE.actors, RECIPE.tess_limit)
     base = clip_features(clips, data, work, 1.0)
@@ -127,23 +128,23 @@ def score_folds(folds: Path, data: Path, work: Path, lead: float, kinds=("int8",
                                 *(f"{unit}_logits_{k}" for unit in ("live", "full") for k in kinds))}
     for f, val_actors in enumerate(actor_folds(clips, RECIPE.folds)):
         train, val = split(clips, val_actors)
-        mean, std = band_stats([base[index[c]] for c in train])
+        normalizer = Normalizer(*band_stats([base[index[c]] for c in train]))
         sessions = {k: session(folds / f"fold{f + 1}-{k}.onnx", threads=1) for k in kinds}
         for c in val:
             mel, clip = base[index[c]], len(rows["labels"])
             rows["labels"].append(c.label)
-            windows, seconds, gated = live_windows(mel, lead)
+            windows, seconds, gated = live_windows(mel, normalizer, lead)
             rows["live_clip"].append(np.full(len(seconds), clip))
             rows["live_seconds"].append(seconds)
             rows["live_gated"].append(gated)
-            full = clip_windows(mel)
+            full = normalizer.windows(mel, clip_ends(mel.shape[1]))
             rows["full_clip"].append(np.full(len(full), clip))
             rows["full_seconds"].append(full_window_speech(mel))
             for k, sess in sessions.items():
                 live = np.full((len(seconds), 8), np.nan, np.float32)
-                live[gated] = [window_logits(sess, w) for w in normalize(windows[gated], mean, std)]
+                live[gated] = [window_logits(sess, w) for w in windows[gated]]
                 rows[f"live_logits_{k}"].append(live)
-                rows[f"full_logits_{k}"].append(np.stack([window_logits(sess, w) for w in normalize(full, mean, std)]))
+                rows[f"full_logits_{k}"].append(np.stack([window_logits(sess, w) for w in full]))
         print(f"fold {f + 1}: {len(rows['labels'])} clips", flush=True)
     return {k: np.array(v) if k == "labels" else np.concatenate(v) for k, v in rows.items()}
 

@@ -1,5 +1,6 @@
 """Parity fixtures for the Rust tests: librosa features of 6 real clips and onnxruntime's reference
-outputs (graph optimizations off) of the int8 and float models on each clip's first window.
+outputs (graph optimizations off) of the whole-window int8 and float models on every window a stream of the
+clip scores (one ending every hop, the clip preceded by the floor; a clip shorter than a hop gives one).
 
     python -m training.make_parity_fixtures [--model models/emotion.onnx] [--data ../shared/data]
                                             [--out tests/fixtures/parity]
@@ -8,16 +9,15 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
+from .config import WINDOW
 from .data import load_manifest
 from .evaluate import session, window_logits
-from .features import load_audio, log_mel, normalize, window_at
+from .features import Normalizer, load_audio, log_mel
 from .metadata import read
 
 REPO = Path(__file__).resolve().parent.parent
 # Different speakers, both corpora, several emotions; a clearly angry RAVDESS clip; two TESS clips
-# shorter than a window (right padding).
+# shorter than a window.
 CLIPS = (
     "ravdess/Actor_01/03-01-05-02-01-01-01.flac",
     "ravdess/Actor_02/03-01-03-02-02-01-02.flac",
@@ -38,8 +38,7 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
     model = Path(model)
     float_model = model.with_name(model.stem + "-float.onnx")
     meta = read(model.with_suffix(".json"))
-    mean = np.array(meta["normalization"]["mean"], dtype=np.float32)
-    std = np.array(meta["normalization"]["std"], dtype=np.float32)
+    normalizer = Normalizer(meta["normalization"]["mean"], meta["normalization"]["std"])
     sessions = {"logits": session(model), "logits_float": session(float_model)}
     manifest = {c.path: c for c in load_manifest(data_dir)}
     out_dir = Path(out_dir)
@@ -50,10 +49,12 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
         mel = log_mel(load_audio(Path(data_dir) / rel))
         name = Path(rel).stem + ".f32"
         mel.astype("<f4").tofile(out_dir / name)
-        window = normalize(window_at(mel, 0), mean, std)
-        entry = {"path": rel, "sha256": clip.sha256, "emotion": clip.emotion, "frames": int(mel.shape[1]),
-                 "mel_db": name}
-        entry.update({k: [float(v) for v in window_logits(s, window)] for k, s in sessions.items()})
+        hop, n = WINDOW["hop_frames"], mel.shape[1]
+        ends = list(range(hop, n + 1, hop)) or [n]
+        windows = normalizer.windows(mel, ends)
+        entry = {"path": rel, "sha256": clip.sha256, "emotion": clip.emotion, "frames": int(n),
+                 "mel_db": name, "window_ends": ends}
+        entry.update({k: [[float(v) for v in window_logits(s, w)] for w in windows] for k, s in sessions.items()})
         clips.append(entry)
     doc = {"model": shown(model), "metadata": shown(model.with_suffix(".json")),
            "model_float": shown(float_model), "data": shown(data_dir), "clips": clips}

@@ -4,7 +4,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, SAMPLE_RATE, SPEECH_GATE, WINDOW
+from .config import (DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, LEVEL_FRAMES, SAMPLE_RATE, SPEECH_GATE,
+                     STREAM, WINDOW)
+from .features import Normalizer
+from .model import window_steps
 
 
 def decision(temperature: float) -> dict:
@@ -12,15 +15,19 @@ def decision(temperature: float) -> dict:
     return {"temperature": float(temperature), **DECISION}
 
 
-def metadata(mean: np.ndarray, std: np.ndarray, temperature: float, metrics: dict) -> dict:
+def metadata(mean: np.ndarray, std: np.ndarray, temperature: float, metrics: dict, stem: str) -> dict:
+    """The metadata of the model whose files are STEM.onnx (whole window), STEM-trunk.onnx, STEM-head.onnx."""
     return {
         "format": FORMAT,
         "labels": list(LABELS),
         "sample_rate": SAMPLE_RATE,
         "frontend": dict(FRONTEND),
-        "normalization": {"mean": [float(v) for v in mean], "std": [float(v) for v in std]},
+        "normalization": {"mean": [float(v) for v in mean], "std": [float(v) for v in std],
+                          "level_frames": LEVEL_FRAMES, "reference_db": Normalizer(mean, std).reference_db},
         "window": dict(WINDOW),
         "input": {"shape": list(INPUT_SHAPE)},
+        "stream": {**STREAM, "window_steps": window_steps(), "trunk": f"{stem}-trunk.onnx",
+                   "head": f"{stem}-head.onnx", "whole": f"{stem}.onnx"},
         "speech_gate": dict(SPEECH_GATE),
         "decision": decision(temperature),
         "metrics": metrics,

@@ -1,83 +1,67 @@
-"""The small CNN: an optional in-graph window normalization, 4 conv blocks on the [1, n_mels, frames]
-log-mel window, pooling over time (mean and max per channel and band, the shipped "time" head) or over
-everything ("global"), logits."""
-import numpy as np
+"""The small streaming CNN: a causal convolutional trunk over normalized log-mel frames, and a head that
+pools the trunk's steps over the window (mean and max over time per channel and band) into logits.
+
+The trunk pads in frequency only: in time every convolution and pooling is "valid", so a step depends on
+its own frames and the `context_frames` before them and on nothing after. Its total time stride
+(`step_frames`) divides the hop, so the steps a hop's frames (plus their context) give are exactly the
+steps of the whole window at that place: the runtime computes each step once and keeps the window's
+steps in a ring buffer (src/model.rs)."""
 import torch
 from torch import nn
 
-from .config import INPUT_SHAPE, LABELS, LOG_FLOOR_DB
+from .config import FRONTEND, INPUT_FRAMES, LABELS, STREAM, WINDOW
+
+# (time stride of the convolution, max pooling (bands, frames) after the block or None), per block.
+BLOCKS = ((2, (2, 5)), (1, (2, 1)), (1, (2, 1)), (1, None))
 
 
-class WindowNorm(nn.Module):
-    """Per-window normalization as the graph's first operation (float, before any QuantizeLinear), so the
-    runtime feeds the same globally normalized window as before. mode "mean": every band minus its mean
-    over the window's real frames (cepstral-mean-style speaker/channel normalization); "mean-std": also
-    divided by that band's std over the real frames; "level": the window's overall level in dB (mean over
-    all its real elements) moved to the training set's, which cancels a constant gain but keeps the
-    spectral shape. Padding (METADATA.md: right-padding with the log floor, i.e. (floor - mean[band]) /
-    std[band] after normalization) is excluded from the statistics and left unchanged; an element counts
-    as real when it is above the floor value of its band."""
+class Trunk(nn.Sequential):
+    """[B, 1, n_mels, frames] -> [B, channels[-1], n_mels / 8, steps]; Conv3x3-BN-ReLU blocks."""
 
-    def __init__(self, mode: str, mean: np.ndarray, std: np.ndarray):
-        super().__init__()
-        assert mode in ("mean", "mean-std", "level"), mode
-        self.mode = mode
-        mean, std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
-        band = lambda v: torch.tensor(v, dtype=torch.float32)[None, None, :, None]  # noqa: E731
-        pad = (LOG_FLOOR_DB - mean) / std
-        # a real value is at least a hundredth of a dB above the floor; the threshold sits halfway
-        self.register_buffer("threshold", band(pad + 0.005 / std))
-        self.register_buffer("band_mean", band(mean))
-        self.register_buffer("band_std", band(std))
-        self.reference_db = float(mean.mean())
+    def __init__(self, channels: tuple):
+        layers, c = [], 1
+        for out, (stride, pool) in zip(channels, BLOCKS, strict=True):
+            layers += [nn.Conv2d(c, out, 3, stride=(1, stride), padding=(1, 0), bias=False),
+                       nn.BatchNorm2d(out), nn.ReLU()]
+            if pool:
+                layers.append(nn.MaxPool2d(pool))
+            c = out
+        super().__init__(*layers)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mask = (x > self.threshold).to(x.dtype)
-        if self.mode == "level":
-            db = x * self.band_std + self.band_mean
-            level = (db * mask).sum(dim=(2, 3), keepdim=True) / mask.sum(dim=(2, 3), keepdim=True).clamp(min=1.0)
-            return x - (level - self.reference_db) / self.band_std * mask
-        count = mask.sum(dim=3, keepdim=True).clamp(min=1.0)
-        mu = (x * mask).sum(dim=3, keepdim=True) / count
-        centred = (x - mu) * mask
-        if self.mode == "mean-std":
-            sd = torch.sqrt((centred * centred).sum(dim=3, keepdim=True) / count + 1e-2)
-            centred = centred / sd
-        return centred + x * (1.0 - mask)
+
+def trunk_frames(steps: int) -> int:
+    """Input frames the trunk needs to give `steps` steps (the layers' valid-time arithmetic, backwards)."""
+    n = steps
+    for stride, pool in reversed(BLOCKS):
+        n = n * (pool[1] if pool else 1)
+        n = (n - 1) * stride + 3
+    return n
 
 
 class EmotionCNN(nn.Module):
-    """Conv3x3-BN-ReLU blocks; the first halves time (stride), the others are followed by 2x2 max pooling.
-    Head "global": average over frequency and time. Head "time": mean and max over time only, so the
-    classifier still sees where in frequency the energy is."""
+    """Trunk, then mean and max over the steps (the classifier still sees where in frequency the energy
+    is), dropout, a linear layer to the logits."""
 
-    def __init__(self, channels: tuple, dropout: float, head: str = "global", window_norm: str = "",
-                 mean: np.ndarray = None, std: np.ndarray = None):
+    def __init__(self, channels: tuple, dropout: float):
         super().__init__()
-        # window_norm "" (off, the v2 graph), "mean", "mean-std" or "level" (WindowNorm; needs the band stats)
-        self.window_norm = WindowNorm(window_norm, mean, std) if window_norm else None
-        layers, c = [], 1
-        for i, out in enumerate(channels):
-            layers += [nn.Conv2d(c, out, 3, stride=(1, 2) if i == 0 else 1, padding=1, bias=False),
-                       nn.BatchNorm2d(out), nn.ReLU()]
-            if i < len(channels) - 1:
-                layers.append(nn.MaxPool2d(2))
-            c = out
-        self.features = nn.Sequential(*layers)
-        self.pool_time = head == "time"
-        bands = INPUT_SHAPE[2] // 2 ** (len(channels) - 1)
-        width = 2 * c * bands if self.pool_time else c
-        self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, len(LABELS)))
+        self.trunk = Trunk(channels)
+        bands = FRONTEND["n_mels"] // 2 ** sum(1 for _, pool in BLOCKS if pool)
+        self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels[-1] * bands, len(LABELS)))
+
+    def head(self, steps: torch.Tensor) -> torch.Tensor:
+        pooled = torch.cat([steps.mean(dim=3), steps.amax(dim=3)], dim=1).flatten(1)
+        return self.classifier(pooled)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.window_norm is not None:
-            x = self.window_norm(x)
-        x = self.features(x)
-        if self.pool_time:
-            x = torch.cat([x.mean(dim=3), x.amax(dim=3)], dim=1).flatten(1)
-        else:
-            x = x.mean(dim=(2, 3))
-        return self.classifier(x)
+        return self.head(self.trunk(x))
+
+
+def window_steps() -> int:
+    return WINDOW["frames"] // STREAM["step_frames"]
+
+
+assert trunk_frames(window_steps()) == INPUT_FRAMES, "config.STREAM disagrees with the trunk's layers"
+assert trunk_frames(WINDOW["hop_frames"] // STREAM["step_frames"]) == WINDOW["hop_frames"] + STREAM["context_frames"]
 
 
 def multiply_adds(model: nn.Module) -> int:
@@ -96,8 +80,9 @@ def multiply_adds(model: nn.Module) -> int:
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(INPUT_SHAPE))
+        model(torch.zeros((1, 1, FRONTEND["n_mels"], INPUT_FRAMES)))
     model.train(was_training)
     for h in hooks:
         h.remove()
     return total
+

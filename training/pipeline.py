@@ -20,8 +20,8 @@ from .conditions import condition_names, training_copies, validation_features
 from .config import LABELS, RECIPE, SMOKE
 from .data import actor_folds, load_manifest, select, split
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
-from .export import export_float, quantize
-from .features import band_stats, clip_features, normalize, pcen
+from .export import cut_trunk_and_head, export_float, quantize
+from .features import HISTORY_FRAMES, Normalizer, band_stats, clip_features
 from .make_parity_fixtures import REPO, make_fixtures
 from .metadata import metadata, read, write
 from .model import multiply_adds
@@ -40,8 +40,8 @@ def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: P
     export_float(model, float_path)
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(clips), min(recipe.calibration_windows, len(clips)), replace=False)
-    calibration = normalize(np.stack([random_window(base[i], rng)[0] for i in picks]), mean, std)
-    quantize(float_path, int8_path, calibration)
+    windows = np.stack([random_window(base[i], rng)[0] for i in picks])
+    quantize(float_path, int8_path, Normalizer(mean, std)(windows)[..., HISTORY_FRAMES:])
     return mean, std, model
 
 
@@ -85,9 +85,7 @@ class ConditionScores:
 def fold_features(clips: list, val_actors: tuple, clean: list, recipe, data_dir: Path) -> dict:
     """{condition: model input of the fold's validation clips}; clean is given (already computed)."""
     names = tuple(n for n in condition_names(recipe) if n != "clean")
-    features = {n: model_input(recipe, m) for n, m in
-                validation_features(clips, val_actors, data_dir, FEATURE_CACHE, names).items()}
-    return {"clean": clean, **features}
+    return {"clean": clean, **validation_features(clips, val_actors, data_dir, FEATURE_CACHE, names)}
 
 
 def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Path, log, only_folds=None) -> dict:
@@ -156,17 +154,11 @@ def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, log) -> di
     return out
 
 
-def model_input(recipe, mels: list) -> list:
-    """The recipe's front end on log-mel dB features: themselves, or PCEN for that experiment."""
-    return [pcen(m) for m in mels] if recipe.frontend == "pcen" else mels
-
-
 def feature_sets(clips: list, data_dir: Path, recipe, log) -> list:
     """Clean features at each training speed, then the multi-condition copies."""
     t0 = time.time()
     sets = [clip_features(clips, data_dir, FEATURE_CACHE, s) for s in recipe.speeds]
     sets += training_copies(clips, recipe.folds, data_dir, FEATURE_CACHE, recipe.waveform_copies)
-    sets = [model_input(recipe, s) for s in sets]
     log(f"features of {len(clips)} clips at speeds {recipe.speeds} and {recipe.waveform_copies} "
         f"multi-condition copies: {time.time() - t0:.0f} s")
     return sets
@@ -200,6 +192,8 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
     mean, std, model = fit_and_export(clips, mel_sets, recipe, recipe.seed + 100, paths["float"],
                                       paths["int8"], log)
+    for path in paths.values():
+        cut_trunk_and_head(path, path.with_name(f"{path.stem}-trunk.onnx"), path.with_name(f"{path.stem}-head.onnx"))
     ravdess = [i for i, c in enumerate(clips) if c.corpus == "ravdess"]
     base = mel_sets[recipe.speeds.index(1.0)]
     top = {k: clip_probabilities(session(paths[k]), [base[i] for i in ravdess], mean, std).argmax(1)
@@ -208,14 +202,17 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     shipped = {
         "parameters": int(sum(p.numel() for p in model.parameters())),
         "macs_per_window": multiply_adds(model),
-        "file_bytes": {k: paths[k].stat().st_size for k in KINDS},
+        "file_bytes": {k: {part: p.stat().st_size for part, p in
+                           (("whole", paths[k]), *((s, paths[k].with_name(f"{paths[k].stem}-{s}.onnx")) for s in ("trunk", "head")))}
+                       for k in KINDS},
         "float_int8_top1_agreement_ravdess_train": float(np.mean(top["float"] == top["int8"])),
         "training_data": {"ravdess_actors": list(recipe.actors), "tess_clips": sum(c.corpus == "tess" for c in clips)},
     }
     common = {
         "replaced": replaced_model(out),
         "protocol": (f"{recipe.folds}-fold cross-validation by RAVDESS actor (gender-balanced folds), TESS in "
-                     "training only; clip score = mean softmax over all 300-frame windows at hop 50 (no speech "
+                     "training only; clip score = mean softmax over all 300-frame windows at hop 50 (with their "
+                     "61 frames of causal context; a clip shorter than a window gives one, left-padded; no speech "
                      "gate); every fold's held-out clips are also scored under fixed acoustic conditions "
                      "(training.acoustics.CONDITIONS: noise, rooms, telephone, far and quiet, cheap microphone) "
                      "made from their clean audio with seeds and rooms that training never draws; the shipped "
@@ -225,7 +222,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     }
     for kind in KINDS:
         write(paths[kind].with_suffix(".json"), metadata(mean, std, cv[kind]["calibration"]["temperature"],
-                                                         {"model": kind, "cv": cv[kind], **common}))
+                                                         {"model": kind, "cv": cv[kind], **common}, paths[kind].stem))
     card.confusion_png(np.array(cv["int8"]["pooled"]["confusion"]), out / "confusion.png")
     calibration.reliability_png(cv["int8"]["calibration"], out / "reliability.png")
     card.write_card(out / "README.md", cv, common)

@@ -7,6 +7,7 @@ from torch import nn
 
 from .augment import gain_and_noise, random_window, spec_augment
 from .config import LABELS
+from .features import HISTORY_FRAMES, Normalizer
 from .model import EmotionCNN
 
 
@@ -41,11 +42,11 @@ def train_model(clips: list, mel_sets: list, mean: np.ndarray, std: np.ndarray, 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = EmotionCNN(recipe.channels, recipe.dropout, recipe.head, recipe.window_norm, mean, std)
+    model = EmotionCNN(recipe.channels, recipe.dropout)
+    normalizer = Normalizer(mean, std)
     model = model.to(memory_format=torch.channels_last)
     criterion = nn.CrossEntropyLoss(weight=class_weights(clips, recipe), label_smoothing=recipe.label_smoothing)
     labels = torch.tensor([c.label for c in clips])
-    mean_t, std_t = torch.tensor(mean)[None, :, None], torch.tensor(std)[None, :, None]
     steps_per_epoch = -(-len(epoch_indices(clips, recipe, np.random.default_rng(0))) // recipe.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.lr, pct_start=0.2,
@@ -59,7 +60,7 @@ def train_model(clips: list, mel_sets: list, mean: np.ndarray, std: np.ndarray, 
             pairs = [random_window(mel_sets[rng.integers(len(mel_sets))][i], rng) for i in idx]
             db = torch.from_numpy(np.stack([p[0] for p in pairs]))
             valid = torch.from_numpy(np.stack([p[1] for p in pairs]))
-            x = ((gain_and_noise(db, valid, recipe, gen) - mean_t) / std_t)[:, None]
+            x = normalizer(gain_and_noise(db, valid, recipe, gen))[:, None, :, HISTORY_FRAMES:]
             x = spec_augment(x, recipe, gen).contiguous(memory_format=torch.channels_last)
             y = labels[idx]
             if recipe.mixup_alpha > 0:

@@ -6,13 +6,13 @@ import init, { Microphone, Model } from "./pkg/voice_emotion.js";
 const WORKLET = new URL("capture-worklet.js", import.meta.url).href;
 
 /**
- * Loads the built-in model, or the ONNX file at `model` with its metadata at `metadata` (by
- * default the same address ending in .json), and a microphone that calls `onPrediction` with each
+ * Loads the built-in model, or the one whose metadata JSON is at `model` (it names its trunk and
+ * head ONNX files, fetched from beside it), and a microphone that calls `onPrediction` with each
  * prediction: `{ labels, unsureBelow, start(), stop(), close() }`.
  */
-export async function createListener({ model, metadata } = {}, onPrediction) {
+export async function createListener({ model } = {}, onPrediction) {
   await init(); // once per page, however many elements ask
-  const loaded = model ? Model.fromBytes(...(await download(model, metadata))) : new Model();
+  const loaded = model ? Model.fromBytes(...(await download(model))) : new Model();
   const { labels, unsureBelow } = loaded;
   const microphone = new Microphone(loaded, onPrediction, WORKLET);
   loaded.free(); // the microphone holds its own reference to the model
@@ -28,12 +28,15 @@ export async function createListener({ model, metadata } = {}, onPrediction) {
   };
 }
 
-async function download(model, metadata = model.replace(/\.onnx$/, "") + ".json") {
-  const get = async (url) => {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
+/** The metadata text at `url` and the bytes of the trunk and head it names, for `Model.fromBytes`. */
+async function download(url) {
+  const get = async (address) => {
+    const response = await fetch(address);
+    if (!response.ok) throw new Error(`${address}: ${response.status} ${response.statusText}`);
     return response;
   };
-  const [onnx, json] = await Promise.all([get(model).then((r) => r.arrayBuffer()), get(metadata).then((r) => r.text())]);
-  return [new Uint8Array(onnx), json];
+  const json = await (await get(url)).text();
+  const { stream } = JSON.parse(json);
+  const part = async (name) => new Uint8Array(await (await get(new URL(name, new URL(url, location.href)))).arrayBuffer());
+  return [json, ...(await Promise.all([part(stream.trunk), part(stream.head)]))];
 }

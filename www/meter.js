@@ -2,9 +2,9 @@
 // A Start/Stop button, the verdict in words (held steady as on the page, hold.js), the eight bars,
 // and a polite live region that speaks the verdict at most every few seconds. Runs on the device.
 //
-//   <voice-emotion-meter model="other.onnx" metadata="other.json"></voice-emotion-meter>
-//   model, metadata  another model, read when the element is connected (default: the built-in one;
-//                    metadata defaults to the model's address ending in .json)
+//   <voice-emotion-meter model="other.json"></voice-emotion-meter>
+//   model            another model: its metadata JSON, which names its trunk and head ONNX files
+//                    beside it; read when the element is connected (default: the built-in one)
 //   events           "prediction": detail {time, emotion}, every half second while listening
 //                    "verdict": detail the reading the headline shows (emotions.js), when it changes
 //                    "error": detail the Error (the element shows its message too)
@@ -59,8 +59,7 @@ export class VoiceEmotionMeter extends HTMLElement {
   connectedCallback() {
     if (this.#loading) return; // loaded once, however often the element is moved
     const model = this.getAttribute("model") ?? undefined;
-    const metadata = this.getAttribute("metadata") ?? undefined;
-    this.#loading = createListener({ model, metadata }, (prediction) => this.#heard(prediction)).then(
+    this.#loading = createListener({ model }, (prediction) => this.#heard(prediction)).then(
       (listener) => {
         this.#listener = listener;
         this.#bars = createBars(this.#ui.bars, listener.labels);

@@ -54,14 +54,10 @@ impl Model {
         Ok(Self { inner })
     }
 
-    /// A model from an ONNX file and its metadata JSON.
+    /// A model from its metadata JSON and the trunk and head ONNX files it names (beside it).
     #[staticmethod]
-    fn from_files(py: Python<'_>, onnx: PathBuf, metadata: PathBuf) -> PyResult<Self> {
-        let read = |p: &Path| std::fs::read(p).map_err(|e| PyOSError::new_err(format!("{}: {e}", p.display())));
-        let (onnx, metadata) = (read(&onnx)?, read(&metadata)?);
-        let inner = py
-            .detach(|| EmotionModel::from_bytes(&onnx, &metadata))
-            .map_err(to_py)?;
+    fn from_files(py: Python<'_>, metadata: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| EmotionModel::from_path(&metadata)).map_err(to_py)?;
         Ok(Self { inner })
     }
 

@@ -14,8 +14,9 @@ class Model:
 
     def __init__(self) -> None: ...
     @staticmethod
-    def from_files(onnx: _Path, metadata: _Path) -> "Model":
-        """A model from an ONNX file and its metadata JSON (OSError if unreadable, ValueError if invalid)."""
+    def from_files(metadata: _Path) -> "Model":
+        """A model from its metadata JSON and the trunk and head ONNX files it names beside it (OSError if
+        unreadable, ValueError if invalid)."""
     @property
     def labels(self) -> list[str]:
         """Class names, in the order of the probabilities."""

@@ -13,7 +13,8 @@ use voice_emotion::EmotionModel;
 #[derive(Parser)]
 #[command(version, about = "Speech emotion recognition, on this machine: no audio leaves it.")]
 struct Cli {
-    /// Another model: NAME.onnx with its metadata NAME.json beside it (default: the shipped model).
+    /// Another model: its metadata NAME.json (or NAME.onnx beside it), which names its trunk and
+    /// head ONNX files in the same folder (default: the shipped model).
     #[arg(long, global = true, value_name = "PATH")]
     model: Option<PathBuf>,
     #[command(subcommand)]

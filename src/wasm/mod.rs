@@ -15,15 +15,6 @@ fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// The shipped model, or the one given as ONNX bytes and metadata JSON text.
-fn load_model(custom: Option<(&[u8], &str)>) -> Result<EmotionModel, JsError> {
-    match custom {
-        None => EmotionModel::shipped(),
-        Some((onnx, json)) => EmotionModel::from_bytes(onnx, json.as_bytes()),
-    }
-    .map_err(js_error)
-}
-
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&e.to_string()))
 }
@@ -44,7 +35,6 @@ fn start() {
 pub struct JsModel {
     model: EmotionModel,
     frontend: MelFrontEnd,
-    input: Vec<f32>,
 }
 
 #[wasm_bindgen(js_class = Model)]
@@ -52,20 +42,21 @@ impl JsModel {
     /// The model built into the page.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Result<JsModel, JsError> {
-        Ok(Self::wrap(load_model(None)?))
+        Ok(Self::wrap(EmotionModel::shipped().map_err(js_error)?))
     }
 
-    /// Another model: its ONNX bytes and its metadata JSON text.
+    /// Another model: its metadata JSON text and the bytes of the two ONNX files it names (the
+    /// trunk and the head).
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(onnx: &[u8], metadata_json: &str) -> Result<JsModel, JsError> {
-        Ok(Self::wrap(load_model(Some((onnx, metadata_json)))?))
+    pub fn from_bytes(metadata_json: &str, trunk: &[u8], head: &[u8]) -> Result<JsModel, JsError> {
+        let model = EmotionModel::from_bytes(metadata_json.as_bytes(), trunk, head).map_err(js_error)?;
+        Ok(Self::wrap(model))
     }
 
     fn wrap(model: EmotionModel) -> Self {
         let meta = model.metadata();
         Self {
             frontend: MelFrontEnd::new(&meta.frontend, meta.sample_rate),
-            input: vec![0.0; meta.input.shape.iter().product()],
             model,
         }
     }
@@ -183,21 +174,10 @@ impl JsModel {
             .collect())
     }
 
-    /// The ONNX graph's input for up to `windowFrames` frames from `melSpectrogram`: normalized,
-    /// band-major, padded with silence (`models/METADATA.md`). For running the graph elsewhere.
-    pub fn input(&mut self, mel: &[f32]) -> Result<Vec<f32>, JsError> {
-        self.fill_input(mel)?;
-        Ok(self.input.clone())
-    }
-
-    /// Raw scores, one per label, for up to `windowFrames` frames from `melSpectrogram`
-    /// (fewer are padded with silence).
-    pub fn logits(&mut self, mel: &[f32]) -> Result<Vec<f32>, JsError> {
-        self.fill_input(mel)?;
-        self.model.logits(&self.input).map_err(js_error)
-    }
-
-    fn fill_input(&mut self, mel: &[f32]) -> Result<(), JsError> {
+    /// The whole-window ONNX graph's input (`stream.whole` in the metadata) for the window ending
+    /// with the frames from `melSpectrogram`: normalized, band-major, silence before them
+    /// (`models/METADATA.md`). For running the graph elsewhere.
+    pub fn input(&self, mel: &[f32]) -> Result<Vec<f32>, JsError> {
         let n_mels = self.frontend.n_mels();
         if mel.len() % n_mels != 0 {
             return Err(JsError::new(&format!(
@@ -205,8 +185,13 @@ impl JsModel {
                 mel.len()
             )));
         }
-        self.model.fill_input(mel.chunks_exact(n_mels), &mut self.input);
-        Ok(())
+        Ok(self.model.window_input(mel.chunks_exact(n_mels)))
+    }
+
+    /// Raw scores, one per label, of the window ending with the frames from `melSpectrogram`, the
+    /// trunk run over the whole window.
+    pub fn logits(&self, mel: &[f32]) -> Result<Vec<f32>, JsError> {
+        self.model.logits(&self.input(mel)?).map_err(js_error)
     }
 }
 

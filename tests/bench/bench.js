@@ -20,11 +20,16 @@ async function time(fn, { runs, warmup }) {
 const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 const samples = async (url) => new Float32Array((await bytes(url)).buffer);
 
-/** tract (through `Model.logits`) and, unless `tractOnly`, onnxruntime-web on one ONNX file. */
+/**
+ * One whole window: tract (through `Model.logits`: the trunk over the window, then the head) and, unless
+ * `tractOnly`, onnxruntime-web on the same function as one ONNX file (the metadata's `stream.whole`).
+ */
 async function inference(Model, name, mel, options, tractOnly) {
-  const [onnx, metadataText] = await Promise.all([bytes(`/models/${name}.onnx`), (await fetch(`/models/${name}.json`)).text()]);
+  const metadataText = await (await fetch(`/models/${name}.json`)).text();
   const metadata = JSON.parse(metadataText);
-  const tract = Model.fromBytes(onnx, metadataText);
+  const { trunk, head, whole } = metadata.stream;
+  const [trunkBytes, headBytes, onnx] = await Promise.all([trunk, head, whole].map((file) => bytes(`/models/${file}`)));
+  const tract = Model.fromBytes(metadataText, trunkBytes, headBytes);
   const tractLogits = tract.logits(mel);
   if (tractOnly) {
     const result = { tract: await time(() => tract.logits(mel), options) };

@@ -1,11 +1,12 @@
-//! Native speed of the core: front end per 3 s, inference per window (int8 beside its float twin),
-//! and `analyze` on 60 s. Prints figures; never fails on a timing.
+//! Native speed of the core: front end per 3 s, inference per window run whole (int8 beside its
+//! float twin), the live recognizer's cost per 0.5 s hop of speech (front end, trunk on the new
+//! frames, head), and `analyze` on 60 s. Prints figures; never fails on a timing.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use voice_emotion::{EmotionModel, MelFrontEnd, analyze};
+use voice_emotion::{EmotionModel, MelFrontEnd, Recognizer, analyze};
 
 fn models() -> [(&'static str, EmotionModel); 2] {
     let float = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/emotion-float.onnx");
@@ -27,13 +28,40 @@ fn bench(c: &mut Criterion) {
     });
 
     let frames = front_end.frames(three_seconds);
-    let mut input = vec![0.0; meta.input.shape.iter().product()];
-    int8.fill_input(frames.iter().map(|f| f.bands_db.as_slice()), &mut input);
-    let mut group = c.benchmark_group("inference per window");
+    let input = int8.window_input(frames.iter().map(|f| f.bands_db.as_slice()));
+    let mut group = c.benchmark_group("inference per window, whole");
     for (name, model) in models() {
         group.bench_function(name, |b| b.iter(|| model.logits(&input).unwrap()));
     }
     group.finish();
+
+    // The two graphs a live hop runs: the trunk on one hop's frames (plus context), the head on a window's steps.
+    let hop_frames = int8.trunk_frames(meta.window.hop_frames);
+    let hop_input: Vec<f32> = input
+        .chunks_exact(input.len() / meta.frontend.n_mels)
+        .flat_map(|band| band[..hop_frames].iter().copied())
+        .collect();
+    let steps = int8.trunk(&input, input.len() / meta.frontend.n_mels).unwrap();
+    let mut group = c.benchmark_group("live hop stages");
+    group.bench_function("trunk on one hop", |b| {
+        b.iter(|| int8.trunk(&hop_input, hop_frames).unwrap())
+    });
+    group.bench_function("head on one window", |b| b.iter(|| int8.head(&steps.values).unwrap()));
+    group.finish();
+
+    // Each iteration pushes the next 0.5 s of a looped utterance: one window scored from one hop's trunk.
+    let hop = meta.window.hop_frames * meta.frontend.hop_length;
+    let mut recognizer = Recognizer::new(int8.clone(), rate).unwrap();
+    let mut at = 0;
+    c.bench_function("live recognizer per 0.5 s hop of speech", |b| {
+        b.iter(|| {
+            if at + hop > speech.len() {
+                at = 0;
+            }
+            at += hop;
+            recognizer.push(&speech[at - hop..at]).unwrap()
+        })
+    });
 
     let minute: Vec<f32> = speech.iter().cycle().take(60 * rate as usize).copied().collect();
     let mut group = c.benchmark_group("analyze");

@@ -15,6 +15,8 @@ import { ROOT, angryWav, argmax, captureState, cli, foreignRequests, launch, scr
 
 const PROBABILITY_TOLERANCE = 0.02;
 const manifest = JSON.parse(readFileSync(join(ROOT, "www/package.json"), "utf8"));
+// Another model served by the page: its metadata and the two parts it names.
+const MODEL_FILES = ["emotion.json", "emotion-trunk.onnx", "emotion-head.onnx"];
 
 // The scratch page: the package from node_modules through an import map, as its README shows.
 const PAGE = `<!doctype html>
@@ -67,7 +69,7 @@ before(async () => {
   npm(["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", join(dir, tarball.filename)], site);
   writeFileSync(join(site, "index.html"), PAGE);
   copyFileSync(wav, join(site, "angry.wav"));
-  for (const file of ["emotion.onnx", "emotion.json"]) copyFileSync(join(ROOT, "models", file), join(site, file));
+  for (const file of MODEL_FILES) copyFileSync(join(ROOT, "models", file), join(site, file));
   server = await serve(site);
   context = await launch({ microphone: "file", audio: wav });
 });
@@ -142,7 +144,7 @@ test("the installed package, alone in a page: a file and the meter's microphone 
 
   // Another model from the page's own server (its metadata beside it), and one that is missing.
   const loaded = await page.evaluate(async () => {
-    const meters = ["emotion.onnx", "missing.onnx"].map((model) => {
+    const meters = ["emotion.json", "missing.json"].map((model) => {
       const meter = document.createElement("voice-emotion-meter");
       meter.setAttribute("model", model);
       document.body.append(meter);
@@ -153,12 +155,12 @@ test("the installed package, alone in a page: a file and the meter's microphone 
   });
   assert.deepEqual(loaded[0], ["idle", ""]);
   assert.deepEqual(loaded[1][0], "error");
-  assert.match(loaded[1][1], /missing\.(onnx|json): 404/);
+  assert.match(loaded[1][1], /missing\.json: 404/);
 
   // Nothing but the scratch page, the installed package and the model files was fetched.
   const own = requests.filter((url) => url.startsWith(server.url)).map((url) => url.slice(server.url.length));
   assert.deepEqual(foreignRequests(requests), []);
-  const pageFiles = ["", "angry.wav", "emotion.onnx", "emotion.json", "missing.onnx", "missing.json"];
+  const pageFiles = ["", "angry.wav", ...MODEL_FILES, "missing.json"];
   assert.deepEqual(own.filter((path) => !pageFiles.includes(path) && !path.startsWith(`node_modules/${manifest.name}/`)), []);
   assert.deepEqual(errors, []);
 });

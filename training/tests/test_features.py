@@ -3,8 +3,8 @@ import librosa
 import numpy as np
 import pytest
 
-from training.config import FRONTEND, INPUT_SHAPE, LOG_FLOOR_DB, SAMPLE_RATE, WINDOW
-from training.features import clip_windows, log_mel, n_frames, normalize, window_at
+from training.config import FRONTEND, INPUT_SHAPE, LEVEL_FRAMES, LOG_FLOOR_DB, SAMPLE_RATE, WINDOW
+from training.features import HISTORY_FRAMES, Normalizer, clip_ends, log_mel, n_frames, stream_slices
 
 
 def test_contract_values():
@@ -13,7 +13,7 @@ def test_contract_values():
                         "mel_scale": "slaney", "mel_norm": "slaney", "power": 2.0,
                         "amin": 1e-10, "ref": 1.0}
     assert SAMPLE_RATE == 16000 and WINDOW == {"frames": 300, "hop_frames": 50}
-    assert INPUT_SHAPE == (1, 1, 64, 300) and LOG_FLOOR_DB == -100.0
+    assert INPUT_SHAPE == (1, 1, 64, 361) and LOG_FLOOR_DB == -100.0 and LEVEL_FRAMES == 300
 
 
 @pytest.mark.parametrize("n", [512, 513, 672, 16000, 48123])
@@ -34,23 +34,42 @@ def test_matches_metadata_formula():
     np.testing.assert_allclose(log_mel(np.zeros(8000, np.float32)), LOG_FLOOR_DB)
 
 
-def test_short_clip_right_padded_with_floor():
+def test_short_clip_one_window_left_padded_with_floor():
     mel = np.random.default_rng(2).normal(-40, 10, (64, 120)).astype(np.float32)
-    windows = clip_windows(mel)
-    assert windows.shape == (1, 64, 300)
-    np.testing.assert_array_equal(windows[0, :, :120], mel)
-    assert np.all(windows[0, :, 120:] == LOG_FLOOR_DB)
+    assert clip_ends(120) == [120]
+    (window,) = stream_slices(mel, [120])
+    assert window.shape == (64, HISTORY_FRAMES + INPUT_SHAPE[3])
+    np.testing.assert_array_equal(window[:, -120:], mel)
+    assert np.all(window[:, :-120] == LOG_FLOOR_DB)
 
 
 def test_long_clip_windows_every_hop():
     mel = np.arange(64 * 420, dtype=np.float32).reshape(64, 420)
-    windows = clip_windows(mel)
-    assert windows.shape == (3, 64, 300)  # starts 0, 50, 100
-    np.testing.assert_array_equal(windows[2], mel[:, 100:400])
-    np.testing.assert_array_equal(window_at(mel, 0), mel[:, :300])
+    assert clip_ends(420) == [300, 350, 400]
+    windows = stream_slices(mel, [400])
+    np.testing.assert_array_equal(windows[0, :, -400:], mel[:, :400])
+
+
+def test_level_normalization_cancels_gain_and_keeps_floor():
+    """Each frame moved by the level of the LEVEL_FRAMES frames ending at it: a constant gain gives the same
+    input; the floor stays the floor's normalized value; with no real frame, no shift."""
+    rng = np.random.default_rng(3)
+    mean, std = rng.uniform(-70, -40, 64).astype(np.float32), rng.uniform(10, 20, 64).astype(np.float32)
+    mel = np.maximum(rng.normal(-55, 12, (64, 500)), LOG_FLOOR_DB + 5).astype(np.float32)
+    norm = Normalizer(mean, std)
+    x, louder = norm.windows(mel, [500]), norm.windows(mel + 9.0, [500])
+    np.testing.assert_allclose(louder, x, atol=1e-4)
+    short = norm.windows(mel[:, :100], [100])[0]
+    np.testing.assert_allclose(short[:, :-100], np.broadcast_to(((LOG_FLOOR_DB - mean) / std)[:, None], (64, 261)), atol=1e-5)
+    # A frame's shift uses only frames up to it: the first real frame is moved to the reference level.
+    first = short[:, -100] * std + mean
+    np.testing.assert_allclose(first.mean(), norm.reference_db, atol=1e-3)
+    quiet = norm(np.full((64, 10), LOG_FLOOR_DB, np.float32))
+    np.testing.assert_allclose(quiet, np.broadcast_to(((LOG_FLOOR_DB - mean) / std)[:, None], (64, 10)), atol=1e-5)
 
 
 def test_normalize_per_band():
     x = np.ones((64, 300), np.float32) * np.arange(64, dtype=np.float32)[:, None]
-    out = normalize(x, np.arange(64, dtype=np.float32), np.full(64, 2.0, np.float32))
-    assert np.all(out == 0)
+    out = Normalizer(np.arange(64, dtype=np.float32) - 0.0, np.full(64, 2.0, np.float32))(x)
+    level = (x.mean() - np.arange(64).mean())  # every frame's level minus the reference
+    np.testing.assert_allclose(out, -level / 2.0, atol=1e-5)

@@ -3,6 +3,7 @@ windows and padding, and the recognizer's smoothing."""
 import numpy as np
 
 from training.config import LOG_FLOOR_DB
+from training.features import Normalizer
 from training.live import (by_speech, frame_levels, full_window_speech, is_speech, live_windows, probabilities,
                            smooth)
 
@@ -34,13 +35,15 @@ def _speech(frames: int) -> np.ndarray:
 
 
 def test_live_windows_follow_the_stream():
-    windows, seconds, gated = live_windows(_speech(250), lead=2.0, tail=3.0)
-    # 200 + 250 + 300 frames: a window every 50 frames.
-    assert windows.shape == (15, 64, 300)
-    # The first windows hold 50, 100... frames of silence, right-padded with the floor: never scored.
-    assert not gated[:4].any() and np.all(windows[:4] == LOG_FLOOR_DB)
-    # The window ending 50 frames into the speech holds 250 frames, the speech last, then padding.
-    assert np.all(windows[4][:, 200:250] != LOG_FLOOR_DB) and np.all(windows[4][:, 250:] == LOG_FLOOR_DB)
+    norm = Normalizer(np.full(64, -60.0, np.float32), np.full(64, 10.0, np.float32))
+    floor = (LOG_FLOOR_DB + 60.0) / 10.0
+    windows, seconds, gated = live_windows(_speech(250), norm, lead=2.0, tail=3.0)
+    # 200 + 250 + 300 frames: a window (with its context) every 50 frames.
+    assert windows.shape == (15, 64, 361)
+    # The first windows hold 50, 100... frames of silence after the floor before the stream: never scored.
+    assert not gated[:4].any() and np.allclose(windows[:4], floor)
+    # The window ending 50 frames into the speech ends with it.
+    assert np.all(windows[4][:, -50:] > floor + 1) and np.allclose(windows[4][:, :-50], floor)
     np.testing.assert_allclose(seconds[:9], [0, 0, 0, 0, 0.5, 1.0, 1.5, 2.0, 2.5])
     np.testing.assert_allclose(seconds[9:], [2.5, 2.0, 1.5, 1.0, 0.5, 0.0])
     assert gated[5:13].all() and not gated[14]

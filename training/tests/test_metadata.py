@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from training.config import DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, SAMPLE_RATE, SPEECH_GATE, WINDOW
+from training.config import (DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, LEVEL_FRAMES, SAMPLE_RATE, SPEECH_GATE,
+                             STREAM, WINDOW)
 from training.metadata import read
 
 from .conftest import REPO
@@ -21,3 +22,10 @@ def test_shipped_metadata(name):
         values = np.array(meta["normalization"][key])
         assert values.shape == (64,) and np.all(np.isfinite(values))
     assert np.all(np.array(meta["normalization"]["std"]) > 0)
+    assert meta["normalization"]["level_frames"] == LEVEL_FRAMES
+    assert meta["normalization"]["reference_db"] == float(np.array(meta["normalization"]["mean"], np.float32).astype(np.float64).mean())
+    stream = meta["stream"]
+    assert {k: stream[k] for k in STREAM} == STREAM and stream["window_steps"] * stream["step_frames"] == WINDOW["frames"]
+    stem = name.removesuffix(".json")
+    assert (stream["trunk"], stream["head"], stream["whole"]) == (f"{stem}-trunk.onnx", f"{stem}-head.onnx", f"{stem}.onnx")
+    assert all((REPO / "models" / stream[part]).stat().st_size > 0 for part in ("trunk", "head", "whole"))

@@ -76,19 +76,22 @@ pub fn frontend(data: &[u8]) {
     }
 }
 
-/// Any bytes as the ONNX file (first byte % 3 == 0), the metadata JSON (1), or both (2: the next
-/// byte times 64 bytes of JSON, then ONNX): a model that scores a window, or a model error.
+/// Any bytes as the trunk's ONNX file (first byte % 4 == 0), the head's (1), the metadata JSON (2),
+/// or JSON and trunk (3: the next byte times 64 bytes of JSON, then ONNX): a model that scores a
+/// window, or a model error.
 pub fn model(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let loaded = match mode % 3 {
-        0 => EmotionModel::from_bytes(rest, model::DEFAULT_METADATA),
-        1 => EmotionModel::from_bytes(model::DEFAULT_ONNX, rest),
+    let (json, trunk, head) = (model::DEFAULT_METADATA, model::DEFAULT_TRUNK, model::DEFAULT_HEAD);
+    let loaded = match mode % 4 {
+        0 => EmotionModel::from_bytes(json, rest, head),
+        1 => EmotionModel::from_bytes(json, trunk, rest),
+        2 => EmotionModel::from_bytes(rest, trunk, head),
         _ => {
             let split = rest.len().min(usize::from(rest.first().copied().unwrap_or(0)) * 64);
             let (json, onnx) = rest.split_at(split);
-            EmotionModel::from_bytes(onnx, json)
+            EmotionModel::from_bytes(json, onnx, head)
         }
     };
     match loaded {

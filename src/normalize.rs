@@ -1,0 +1,140 @@
+//! From dB frames to the model's input: a causal level normalization, then per-band standardization.
+
+use std::collections::VecDeque;
+
+use crate::metadata::ModelMetadata;
+
+/// An element is real (not padding, not digital silence) when it is this far above the floor.
+const REAL_ABOVE_FLOOR_DB: f32 = 0.005;
+
+/// Normalizes a stream of dB frames as training did (`training/features.py`, `Normalizer`): each
+/// frame's real elements are moved by the level of the `level_frames` frames ending at it (the mean
+/// dB of their real elements) minus the reference level, so a constant gain cancels and the spectral
+/// shape stays; then `(db - mean[band]) / std[band]`. Causal: a frame depends only on frames up to it.
+#[derive(Debug, Clone)]
+pub struct LevelNormalizer {
+    mean: Vec<f32>,
+    std: Vec<f32>,
+    real_above: f32,
+    reference_db: f64,
+    level_frames: usize,
+    /// Sum of the real elements' dB and their count, for each of the last `level_frames` frames.
+    recent: VecDeque<(f64, u32)>,
+    sum: f64,
+    count: u64,
+}
+
+impl LevelNormalizer {
+    pub fn new(meta: &ModelMetadata) -> Self {
+        let n = &meta.normalization;
+        Self {
+            mean: n.mean.clone(),
+            std: n.std.clone(),
+            real_above: meta.frontend.floor_db() + REAL_ABOVE_FLOOR_DB,
+            reference_db: n.reference_db,
+            level_frames: n.level_frames,
+            recent: VecDeque::with_capacity(n.level_frames),
+            sum: 0.0,
+            count: 0,
+        }
+    }
+
+    /// Normalizes the stream's next frame (`n_mels` dB values) into `out`.
+    pub fn push(&mut self, db: &[f32], out: &mut [f32]) {
+        let (mut sum, mut count) = (0.0f64, 0u32);
+        for &d in db.iter().filter(|&&d| d > self.real_above) {
+            sum += f64::from(d);
+            count += 1;
+        }
+        if self.recent.len() == self.level_frames {
+            let (s, c) = self.recent.pop_front().expect("a full history");
+            self.sum -= s;
+            self.count -= u64::from(c);
+        }
+        self.recent.push_back((sum, count));
+        self.sum += sum;
+        self.count += u64::from(count);
+        // With nothing real in the history, the level is the reference: no shift.
+        let shift = if self.count == 0 {
+            0.0
+        } else {
+            (self.sum / self.count as f64 - self.reference_db) as f32
+        };
+        for (band, (o, &d)) in out.iter_mut().zip(db).enumerate() {
+            let moved = if d > self.real_above { d - shift } else { d };
+            *o = (moved - self.mean[band]) / self.std[band];
+        }
+    }
+
+    /// A frame of silence (every band at `floor_db`) normalized: what the stream holds before it begins.
+    pub fn silence(&self, floor_db: f32) -> Vec<f32> {
+        self.mean
+            .iter()
+            .zip(&self.std)
+            .map(|(m, s)| (floor_db - m) / s)
+            .collect()
+    }
+
+    /// Forgets the stream so far.
+    pub fn reset(&mut self) {
+        self.recent.clear();
+        self.sum = 0.0;
+        self.count = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EmotionModel;
+
+    fn normalizer() -> (LevelNormalizer, f32) {
+        let model = EmotionModel::shipped().unwrap();
+        let meta = model.metadata();
+        (LevelNormalizer::new(meta), meta.frontend.floor_db())
+    }
+
+    fn speech_like(t: usize) -> Vec<f32> {
+        (0..64)
+            .map(|b| -40.0 - b as f32 * 0.3 + ((t * 7 + b) % 11) as f32)
+            .collect()
+    }
+
+    #[test]
+    fn a_constant_gain_cancels() {
+        let (mut a, _) = normalizer();
+        let mut b = a.clone();
+        let (mut x, mut y) = (vec![0.0; 64], vec![0.0; 64]);
+        for t in 0..400 {
+            let frame = speech_like(t);
+            let louder: Vec<f32> = frame.iter().map(|d| d + 12.0).collect();
+            a.push(&frame, &mut x);
+            b.push(&louder, &mut y);
+            assert!(x.iter().zip(&y).all(|(p, q)| (p - q).abs() < 1e-4), "frame {t}");
+        }
+    }
+
+    #[test]
+    fn silence_stays_silence_and_the_history_is_bounded() {
+        let (mut n, floor) = normalizer();
+        let silence = n.silence(floor);
+        let mut out = vec![0.0; 64];
+        n.push(&[floor; 64], &mut out);
+        assert_eq!(out, silence);
+        for t in 0..1000 {
+            n.push(&speech_like(t), &mut out);
+        }
+        assert_eq!(n.recent.len(), n.level_frames);
+        // The first real frame moves to the reference level.
+        let (mut fresh, _) = normalizer();
+        fresh.push(&speech_like(0), &mut out);
+        let meta = EmotionModel::shipped().unwrap().metadata().clone();
+        let level: f64 = out
+            .iter()
+            .enumerate()
+            .map(|(b, v)| f64::from(v * meta.normalization.std[b] + meta.normalization.mean[b]))
+            .sum::<f64>()
+            / 64.0;
+        assert!((level - meta.normalization.reference_db).abs() < 1e-3, "{level}");
+    }
+}
