@@ -2,7 +2,7 @@
 //! describes them.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tract_onnx::prelude::*;
 
@@ -30,12 +30,12 @@ impl Steps {
 }
 
 /// A loaded, optimized model. The trunk is planned twice: for one hop's frames plus their context (the
-/// live path) and for a whole window plus its context (a window that does not end on a hop). Cloning
-/// shares the plans.
+/// live path) and for a whole window plus its context (a window that does not end on a hop; planned
+/// on first use, so that loading for live use optimizes one trunk graph). Cloning shares the plans.
 #[derive(Clone)]
 pub struct EmotionModel {
     trunk_hop: Arc<TypedSimplePlan>,
-    trunk_window: Arc<TypedSimplePlan>,
+    trunk_window: Arc<LazyPlan>,
     head: Arc<TypedSimplePlan>,
     metadata: Arc<ModelMetadata>,
     /// The trunk's output: channels and bands per step.
@@ -93,13 +93,37 @@ fn output_shape(model: &TypedModel) -> Result<Option<Vec<usize>>> {
 
 /// An optimized plan of a typed graph, whose output must be `expected`.
 fn plan(what: &str, model: TypedModel, expected: &[usize]) -> Result<Arc<TypedSimplePlan>> {
-    let output = output_shape(&model)?;
+    check_output(what, &model, expected)?;
+    optimize(what, model)
+}
+
+fn check_output(what: &str, model: &TypedModel, expected: &[usize]) -> Result<()> {
+    let output = output_shape(model)?;
     if output.as_deref() != Some(expected) {
         let input = model.input_fact(0).map_err(model_error)?.shape.clone();
         return Err(Error::Model(format!(
             "the {what} outputs {output:?} for input {input:?}, but the metadata implies {expected:?}"
         )));
     }
+    Ok(())
+}
+
+/// A checked graph, optimized when first run.
+struct LazyPlan {
+    graph: TypedModel,
+    plan: OnceLock<std::result::Result<Arc<TypedSimplePlan>, String>>,
+}
+
+impl LazyPlan {
+    fn get(&self) -> Result<&Arc<TypedSimplePlan>> {
+        self.plan
+            .get_or_init(|| optimize("trunk", self.graph.clone()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::Model(e.clone()))
+    }
+}
+
+fn optimize(what: &str, model: TypedModel) -> Result<Arc<TypedSimplePlan>> {
     let optimized = guard_panics(
         || model.into_optimized().map_err(model_error),
         |e| Error::Model(format!("cannot optimize the {what} ({e})")),
@@ -115,7 +139,10 @@ impl EmotionModel {
 
     /// Loads `NAME.json` (given, or beside a given `NAME.onnx`) and the trunk and head it names.
     pub fn from_path(path: &Path) -> Result<Self> {
-        let json = path.with_extension("json");
+        let json = match path.extension() {
+            Some(ext) if ext == "onnx" => path.with_extension("json"),
+            _ => path.to_path_buf(),
+        };
         let read =
             |p: &Path| std::fs::read(p).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())));
         let metadata = read(&json)?;
@@ -150,7 +177,11 @@ impl EmotionModel {
             typed("trunk", trunk, &input(w.hop_frames))?,
             &steps(w.hop_frames),
         )?;
-        let trunk_window = plan("trunk", trunk_for_window, &steps(w.frames))?;
+        check_output("trunk", &trunk_for_window, &steps(w.frames))?;
+        let trunk_window = Arc::new(LazyPlan {
+            graph: trunk_for_window,
+            plan: OnceLock::new(),
+        });
         let head = typed("head", parse("head", head)?, &steps(w.frames))?;
         let head = plan("head", head, &[1, metadata.labels.len()])?;
         Ok(Self {
@@ -207,7 +238,7 @@ impl EmotionModel {
         let plan = if frames == self.trunk_frames(w.hop_frames) {
             &self.trunk_hop
         } else if frames == self.trunk_frames(w.frames) {
-            &self.trunk_window
+            self.trunk_window.get()?
         } else {
             return Err(Error::Model(format!(
                 "the trunk runs on a hop or a window (plus context), not {frames} frames"
