@@ -108,11 +108,16 @@ test("live: bars move, speech reads as the CLI's verdict, silence reads as no sp
   assert.ok(announcements.length >= 1);
   assert.ok(announcements.length <= Math.ceil(WATCH_MS / 3000) + 1, `${announcements}`);
 
-  // Every state seen, again (the microphone's file loops), for its screenshots and scan.
+  // Every state seen, again (the microphone's file loops), for its screenshots and scan. Speech and
+  // silence come back every loop; a passing state (an utterance's unsure start) may not, and is then
+  // only logged.
   const seen = new Set(speech.map((v) => v.state)).add("no-speech");
   for (const state of seen) {
-    await page.waitForFunction((state) => document.getElementById("live").dataset.state === state, state, { timeout: 30000 });
-    await captureState(page, `live-3-${state}`);
+    const back = await page
+      .waitForFunction((state) => document.getElementById("live").dataset.state === state, state, { timeout: 30000 })
+      .then(() => true, (error) => (["speech", "no-speech"].includes(state) ? Promise.reject(error) : false));
+    if (back) await captureState(page, `live-3-${state}`);
+    else console.log(`live: the state "${state}" did not come back within 30 s; no screenshot of it`);
   }
 
   // The simple view, chosen by keyboard: one big word and a shape instead of the eight bars, in
