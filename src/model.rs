@@ -8,7 +8,7 @@ use tract_onnx::prelude::*;
 
 use crate::error::{Error, Result, guard_panics};
 use crate::metadata::ModelMetadata;
-use crate::normalize::LevelNormalizer;
+use crate::normalize::NormalizedFrames;
 
 /// The shipped int8 model's metadata and its two parts, embedded so the CLI and the page need no files.
 pub const DEFAULT_METADATA: &[u8] = include_bytes!("../models/emotion.json");
@@ -145,20 +145,22 @@ impl EmotionModel {
         };
         let read =
             |p: &Path| std::fs::read(p).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())));
-        let metadata = read(&json)?;
-        let stream = ModelMetadata::from_json(&metadata)?.stream;
+        let metadata = ModelMetadata::from_json(&read(&json)?)?;
         let dir = json.parent().unwrap_or(Path::new(""));
-        Self::from_bytes(
-            &metadata,
-            &read(&dir.join(stream.trunk))?,
-            &read(&dir.join(stream.head))?,
-        )
+        let (trunk, head) = (
+            read(&dir.join(&metadata.stream.trunk))?,
+            read(&dir.join(&metadata.stream.head))?,
+        );
+        Self::load(metadata, &trunk, &head)
     }
 
     /// Loads a model from its metadata JSON and the bytes of its trunk and head ONNX files, checking
     /// that they agree.
     pub fn from_bytes(metadata_json: &[u8], trunk: &[u8], head: &[u8]) -> Result<Self> {
-        let metadata = ModelMetadata::from_json(metadata_json)?;
+        Self::load(ModelMetadata::from_json(metadata_json)?, trunk, head)
+    }
+
+    fn load(metadata: ModelMetadata, trunk: &[u8], head: &[u8]) -> Result<Self> {
         let (w, s) = (metadata.window, &metadata.stream);
         let n_mels = metadata.frontend.n_mels;
         let trunk = parse("trunk", trunk)?;
@@ -218,16 +220,10 @@ impl EmotionModel {
     pub fn window_input<'a>(&self, frames: impl IntoIterator<Item = &'a [f32]>) -> Vec<f32> {
         let meta = &*self.metadata;
         let width = self.trunk_frames(meta.window.frames);
-        let mut normalizer = LevelNormalizer::new(meta);
-        let silence = normalizer.silence(meta.frontend.floor_db());
-        let mut kept = std::collections::VecDeque::from(vec![silence; width]);
-        for db in frames {
-            let mut frame = kept.pop_front().expect("a full window");
-            normalizer.push(db, &mut frame);
-            kept.push_back(frame);
-        }
+        let mut kept = NormalizedFrames::new(meta, width);
+        frames.into_iter().for_each(|db| kept.push(db));
         let mut input = vec![0.0; width * meta.frontend.n_mels];
-        lay_out(kept.iter().map(Vec::as_slice), width, &mut input);
+        kept.lay_out(0..width, &mut input);
         input
     }
 
@@ -273,15 +269,6 @@ impl EmotionModel {
         let scale = (speech_seconds / d.full_confidence_seconds).min(1.0) / d.temperature;
         logits.iter_mut().for_each(|l| *l *= scale);
         softmax(&logits)
-    }
-}
-
-/// Lays out frames (each `n_mels` values, oldest first) band-major into `input` (`[n_mels, width]`).
-pub(crate) fn lay_out<'a>(frames: impl IntoIterator<Item = &'a [f32]>, width: usize, input: &mut [f32]) {
-    for (t, frame) in frames.into_iter().take(width).enumerate() {
-        for (band, v) in frame.iter().enumerate() {
-            input[band * width + t] = *v;
-        }
     }
 }
 

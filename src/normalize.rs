@@ -1,6 +1,7 @@
 //! From dB frames to the model's input: a causal level normalization, then per-band standardization.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use crate::metadata::ModelMetadata;
 
@@ -67,7 +68,7 @@ impl LevelNormalizer {
     }
 
     /// A frame of silence (every band at `floor_db`) normalized: what the stream holds before it begins.
-    pub fn silence(&self, floor_db: f32) -> Vec<f32> {
+    fn silence(&self, floor_db: f32) -> Vec<f32> {
         self.mean
             .iter()
             .zip(&self.std)
@@ -80,6 +81,55 @@ impl LevelNormalizer {
         self.recent.clear();
         self.sum = 0.0;
         self.count = 0;
+    }
+}
+
+/// The last `width` frames of a stream, normalized as they arrive, oldest first; frames of silence
+/// before the stream began, so there are always `width`.
+#[derive(Debug, Clone)]
+pub struct NormalizedFrames {
+    normalizer: LevelNormalizer,
+    silence: Vec<f32>,
+    frames: VecDeque<Vec<f32>>,
+}
+
+impl NormalizedFrames {
+    pub fn new(meta: &ModelMetadata, width: usize) -> Self {
+        let normalizer = LevelNormalizer::new(meta);
+        let silence = normalizer.silence(meta.frontend.floor_db());
+        Self {
+            frames: VecDeque::from(vec![silence.clone(); width]),
+            normalizer,
+            silence,
+        }
+    }
+
+    /// Takes the stream's next frame of dB bands; the oldest frame's storage holds it.
+    pub fn push(&mut self, db: &[f32]) {
+        let mut frame = self.frames.pop_front().expect("width > 0");
+        self.normalizer.push(db, &mut frame);
+        self.frames.push_back(frame);
+    }
+
+    /// Frames kept (the `width` given).
+    pub fn width(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Lays out the frames in `range` (0 is the oldest) band-major into `input`, `[n_mels, range.len()]`.
+    pub fn lay_out(&self, range: Range<usize>, input: &mut [f32]) {
+        let width = range.len();
+        for (t, frame) in self.frames.range(range).enumerate() {
+            for (band, v) in frame.iter().enumerate() {
+                input[band * width + t] = *v;
+            }
+        }
+    }
+
+    /// Forgets the stream so far: silence again.
+    pub fn reset(&mut self) {
+        self.normalizer.reset();
+        self.frames.iter_mut().for_each(|f| f.clone_from(&self.silence));
     }
 }
 

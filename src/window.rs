@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 
 use crate::error::Result;
-use crate::model::{EmotionModel, lay_out};
-use crate::normalize::LevelNormalizer;
+use crate::model::EmotionModel;
+use crate::normalize::NormalizedFrames;
 
 /// Normalizes each frame as it arrives, keeps the last window's normalized frames (plus context) and
 /// the trunk's steps of the last window in a ring. A window ending on a hop is scored from the ring:
@@ -14,10 +14,8 @@ use crate::normalize::LevelNormalizer;
 /// over the whole window. Before the stream begins there is silence: its frames and steps.
 pub struct WindowStream {
     model: EmotionModel,
-    normalizer: LevelNormalizer,
-    silence: Vec<f32>,
-    /// The last window + context normalized frames, oldest first (always full: silence before the stream).
-    frames: VecDeque<Vec<f32>>,
+    /// The last window's normalized frames and their context.
+    frames: NormalizedFrames,
     frames_seen: u64,
     /// The last window's steps, oldest first, each `step_size` values: those of hop `steps_hop` and before.
     steps: VecDeque<Vec<f32>>,
@@ -31,20 +29,21 @@ pub struct WindowStream {
 impl WindowStream {
     pub fn new(model: EmotionModel) -> Result<Self> {
         let meta = model.metadata();
-        let normalizer = LevelNormalizer::new(meta);
-        let silence = normalizer.silence(meta.frontend.floor_db());
         let width = model.trunk_frames(meta.window.frames);
         let chunk = model.trunk_frames(meta.window.hop_frames);
-        let mut input = vec![0.0; meta.frontend.n_mels * chunk];
-        lay_out(std::iter::repeat_n(silence.as_slice(), chunk), chunk, &mut input);
-        let silent_step: Vec<f32> = model.trunk(&input, chunk)?.step(0).collect();
+        // A fresh stream holds only silence: the trunk on one hop of it gives the silent step.
+        let frames = NormalizedFrames::new(meta, width);
+        let mut input = vec![0.0; meta.frontend.n_mels * width];
+        frames.lay_out(0..chunk, &mut input);
+        let silent_step: Vec<f32> = model
+            .trunk(&input[..meta.frontend.n_mels * chunk], chunk)?
+            .step(0)
+            .collect();
         Ok(Self {
-            frames: VecDeque::from(vec![silence.clone(); width]),
+            frames,
             steps: VecDeque::from(vec![silent_step.clone(); meta.stream.window_steps]),
             head_input: vec![0.0; model.step_size() * meta.stream.window_steps],
-            input: vec![0.0; meta.frontend.n_mels * width],
-            normalizer,
-            silence,
+            input,
             frames_seen: 0,
             steps_hop: 0,
             silent_step,
@@ -58,9 +57,7 @@ impl WindowStream {
 
     /// Takes the stream's next frame of dB bands.
     pub fn push(&mut self, db: &[f32]) {
-        let mut frame = self.frames.pop_front().expect("a full window");
-        self.normalizer.push(db, &mut frame);
-        self.frames.push_back(frame);
+        self.frames.push(db);
         self.frames_seen += 1;
     }
 
@@ -68,8 +65,7 @@ impl WindowStream {
     pub fn logits(&mut self) -> Result<Vec<f32>> {
         let hop = self.model.metadata().window.hop_frames as u64;
         if self.frames_seen % hop != 0 {
-            let width = self.frames.len();
-            lay_out(self.frames.iter().map(Vec::as_slice), width, &mut self.input);
+            self.frames.lay_out(0..self.frames.width(), &mut self.input);
             return self.model.logits(&self.input);
         }
         self.catch_up()?;
@@ -92,9 +88,9 @@ impl WindowStream {
         let first = (self.steps_hop + 1).max((latest + 1).saturating_sub(hops_per_window));
         for h in first..=latest {
             // Hop h's frames end (latest - h) hops before the newest frame.
-            let end = self.frames.len() - (latest - h) as usize * hop;
-            let frames = self.frames.range(end - chunk..end).map(Vec::as_slice);
-            lay_out(frames, chunk, &mut self.input[..chunk * meta.frontend.n_mels]);
+            let end = self.frames.width() - (latest - h) as usize * hop;
+            self.frames
+                .lay_out(end - chunk..end, &mut self.input[..chunk * meta.frontend.n_mels]);
             let steps = self.model.trunk(&self.input[..chunk * meta.frontend.n_mels], chunk)?;
             for s in 0..steps.count {
                 let mut step = self.steps.pop_front().expect("a full ring");
@@ -109,8 +105,7 @@ impl WindowStream {
 
     /// Forgets the stream so far.
     pub fn reset(&mut self) {
-        self.normalizer.reset();
-        self.frames.iter_mut().for_each(|f| f.clone_from(&self.silence));
+        self.frames.reset();
         self.steps.iter_mut().for_each(|s| s.clone_from(&self.silent_step));
         self.frames_seen = 0;
         self.steps_hop = 0;

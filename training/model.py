@@ -49,7 +49,11 @@ class EmotionCNN(nn.Module):
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels[-1] * bands, len(LABELS)))
 
     def head(self, steps: torch.Tensor) -> torch.Tensor:
-        pooled = torch.cat([steps.mean(dim=3), steps.amax(dim=3)], dim=1).flatten(1)
+        # The max over the steps as a max pooling over all of them: the same values as amax(dim=3), but it
+        # exports as MaxPool, which tract runs about 5 times faster than ReduceMax (0.43 -> 0.09 ms natively
+        # for [128, 8, 30], examples/profile_graph.rs).
+        peak = nn.functional.max_pool2d(steps, (1, steps.shape[3])).squeeze(3)
+        pooled = torch.cat([steps.mean(dim=3), peak], dim=1).flatten(1)
         return self.classifier(pooled)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
