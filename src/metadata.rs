@@ -139,8 +139,8 @@ pub struct DecisionParams {
     pub full_confidence_seconds: f32,
 }
 
-/// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head).
-pub const FORMAT: &str = "voice-emotion-model/3";
+/// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head, "/4" the trunk's state).
+pub const FORMAT: &str = "voice-emotion-model/4";
 
 impl ModelMetadata {
     /// Parses and checks metadata JSON; every inconsistency is an [`Error::Metadata`].
@@ -295,7 +295,7 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains(r#"format is "voice-emotion-model/2", this runtime reads "voice-emotion-model/3""#),
+                .contains(r#"format is "voice-emotion-model/2", this runtime reads "voice-emotion-model/4""#),
             "{err}"
         );
     }

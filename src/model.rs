@@ -1,5 +1,5 @@
-//! The emotion classifier: a trunk and a head (two ONNX files) run by tract, and the metadata that
-//! describes them.
+//! The emotion classifier: a stateful trunk and a head (two ONNX files) run by tract, and the metadata
+//! that describes them.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -27,11 +27,25 @@ impl Steps {
     pub fn step(&self, t: usize) -> impl Iterator<Item = f32> + '_ {
         self.values.iter().skip(t).step_by(self.count).copied()
     }
+
+    /// The values of the last `n` steps, laid out as the trunk gives them.
+    fn last(&self, n: usize) -> Vec<f32> {
+        self.values
+            .chunks_exact(self.count)
+            .flat_map(|row| &row[self.count - n..])
+            .copied()
+            .collect()
+    }
 }
 
-/// A loaded, optimized model. The trunk is planned twice: for one hop's frames plus their context (the
-/// live path) and for a whole window plus its context (a window that does not end on a hop; planned
-/// on first use, so that loading for live use optimizes one trunk graph). Cloning shares the plans.
+/// What the trunk carries from one call to the next: the last input frames of each layer that looks
+/// back in time (the trunk graph's inputs after its first, fed back from its outputs after its first).
+#[derive(Debug, Clone)]
+pub struct TrunkState(Vec<Tensor>);
+
+/// A loaded, optimized model. The trunk is planned twice: for one hop's frames (the live path) and for
+/// a window and the frames that prime its state (a window that does not end on a hop; planned on first
+/// use, so that loading for live use optimizes one trunk graph). Cloning shares the plans.
 #[derive(Clone)]
 pub struct EmotionModel {
     trunk_hop: Arc<TypedSimplePlan>,
@@ -41,6 +55,8 @@ pub struct EmotionModel {
     /// The trunk's output: channels and bands per step.
     channels: usize,
     bands: usize,
+    /// The trunk's state after silence: a stream's first.
+    silent: TrunkState,
 }
 
 impl std::fmt::Debug for EmotionModel {
@@ -68,7 +84,7 @@ fn parse(what: &str, onnx: &[u8]) -> Result<InferenceModel> {
     )
 }
 
-/// The typed graph of `model` for an input of `shape`.
+/// The typed graph of `model` for a first input of `shape` (the others as the graph declares them).
 fn typed(what: &str, model: InferenceModel, shape: &[usize]) -> Result<TypedModel> {
     let cannot_load = |e: String| Error::Model(format!("cannot load the {what} for input {shape:?}: {e}"));
     guard_panics(
@@ -82,9 +98,9 @@ fn typed(what: &str, model: InferenceModel, shape: &[usize]) -> Result<TypedMode
     )
 }
 
-fn output_shape(model: &TypedModel) -> Result<Option<Vec<usize>>> {
+fn output_shape(model: &TypedModel, output: usize) -> Result<Option<Vec<usize>>> {
     Ok(model
-        .output_fact(0)
+        .output_fact(output)
         .map_err(model_error)?
         .shape
         .as_concrete()
@@ -98,7 +114,7 @@ fn plan(what: &str, model: TypedModel, expected: &[usize]) -> Result<Arc<TypedSi
 }
 
 fn check_output(what: &str, model: &TypedModel, expected: &[usize]) -> Result<()> {
-    let output = output_shape(model)?;
+    let output = output_shape(model, 0)?;
     if output.as_deref() != Some(expected) {
         let input = model.input_fact(0).map_err(model_error)?.shape.clone();
         return Err(Error::Model(format!(
@@ -164,36 +180,50 @@ impl EmotionModel {
         let (w, s) = (metadata.window, &metadata.stream);
         let n_mels = metadata.frontend.n_mels;
         let trunk = parse("trunk", trunk)?;
-        let input = |frames: usize| [1, 1, n_mels, frames + s.context_frames];
-        // The trunk's channels and bands, from its graph for one window.
-        let trunk_for_window = typed("trunk", trunk.clone(), &input(w.frames))?;
-        let out = output_shape(&trunk_for_window)?;
+        let input = |frames: usize| [1, 1, n_mels, frames];
+        let window_chunk = w.frames + priming_frames(&metadata);
+        // The trunk's channels and bands, and its state's shapes, from its graph for one window.
+        let trunk_for_window = typed("trunk", trunk.clone(), &input(window_chunk))?;
+        let out = output_shape(&trunk_for_window, 0)?;
         let Some(&[1, channels, bands, _]) = out.as_deref() else {
             return Err(Error::Model(format!(
                 "the trunk outputs {out:?}, not [1, channels, bands, steps]"
             )));
         };
+        let zero_state = state_shapes(&trunk_for_window)?
+            .iter()
+            .map(|shape| Tensor::zero::<f32>(shape).map_err(model_error))
+            .collect::<Result<Vec<_>>>()?;
         let steps = |frames: usize| [1, channels, bands, frames / s.step_frames];
         let trunk_hop = plan(
             "trunk",
             typed("trunk", trunk, &input(w.hop_frames))?,
             &steps(w.hop_frames),
         )?;
-        check_output("trunk", &trunk_for_window, &steps(w.frames))?;
+        check_output("trunk", &trunk_for_window, &steps(window_chunk))?;
         let trunk_window = Arc::new(LazyPlan {
             graph: trunk_for_window,
             plan: OnceLock::new(),
         });
         let head = typed("head", parse("head", head)?, &steps(w.frames))?;
         let head = plan("head", head, &[1, metadata.labels.len()])?;
-        Ok(Self {
+        let mut model = Self {
             trunk_hop,
             trunk_window,
             head,
             metadata: Arc::new(metadata),
             channels,
             bands,
-        })
+            silent: TrunkState(zero_state),
+        };
+        // The state after silence: whatever it began as, the trunk forgets it in `priming_hops` hops.
+        let silence = model.silent_frames(w.hop_frames);
+        let mut state = model.silent_state();
+        for _ in 0..model.priming_hops() {
+            model.trunk(&mut state, &silence, w.hop_frames)?;
+        }
+        model.silent = state;
+        Ok(model)
     }
 
     pub fn metadata(&self) -> &ModelMetadata {
@@ -209,9 +239,23 @@ impl EmotionModel {
         self.channels * self.bands
     }
 
-    /// Input frames of the trunk for `frames` frames of its own: those plus their context.
-    pub fn trunk_frames(&self, frames: usize) -> usize {
-        frames + self.metadata.stream.context_frames
+    /// The trunk's state after silence, a stream's first.
+    pub fn silent_state(&self) -> TrunkState {
+        self.silent.clone()
+    }
+
+    /// Hops the trunk must run on before its steps depend only on frames it was given: its context,
+    /// rounded up to hops.
+    pub fn priming_hops(&self) -> usize {
+        let m = &self.metadata;
+        m.stream.context_frames.div_ceil(m.window.hop_frames)
+    }
+
+    /// `frames` normalized frames of silence, laid out band-major.
+    pub fn silent_frames(&self, frames: usize) -> Vec<f32> {
+        let mut input = vec![0.0; frames * self.metadata.frontend.n_mels];
+        NormalizedFrames::new(&self.metadata, frames).lay_out(0..frames, &mut input);
+        input
     }
 
     /// The whole-window input for the stream of dB frames given (oldest first): each frame normalized
@@ -219,7 +263,7 @@ impl EmotionModel {
     /// the stream's start (`models/METADATA.md`).
     pub fn window_input<'a>(&self, frames: impl IntoIterator<Item = &'a [f32]>) -> Vec<f32> {
         let meta = &*self.metadata;
-        let width = self.trunk_frames(meta.window.frames);
+        let width = meta.window.frames + meta.stream.context_frames;
         let mut kept = NormalizedFrames::new(meta, width);
         frames.into_iter().for_each(|db| kept.push(db));
         let mut input = vec![0.0; width * meta.frontend.n_mels];
@@ -227,38 +271,62 @@ impl EmotionModel {
         input
     }
 
-    /// The trunk's steps for `frames` normalized frames laid out band-major (`[n_mels, frames]`):
-    /// one hop's or one window's, each plus their context.
-    pub fn trunk(&self, input: &[f32], frames: usize) -> Result<Steps> {
-        let w = self.metadata.window;
-        let plan = if frames == self.trunk_frames(w.hop_frames) {
+    /// The trunk's steps for `frames` normalized frames laid out band-major (`[n_mels, frames]`) that
+    /// follow the frames `state` has seen, one hop's or a window's and its priming; `state` then holds
+    /// these frames' state.
+    pub fn trunk(&self, state: &mut TrunkState, input: &[f32], frames: usize) -> Result<Steps> {
+        let meta = &*self.metadata;
+        let plan = if frames == meta.window.hop_frames {
             &self.trunk_hop
-        } else if frames == self.trunk_frames(w.frames) {
+        } else if frames == meta.window.frames + priming_frames(meta) {
             self.trunk_window.get()?
         } else {
             return Err(Error::Model(format!(
-                "the trunk runs on a hop or a window (plus context), not {frames} frames"
+                "the trunk runs on a hop or a window and its priming, not {frames} frames"
             )));
         };
-        let values = run(plan, &[1, 1, self.metadata.frontend.n_mels, frames], input)?;
+        let frames = tensor(&[1, 1, meta.frontend.n_mels, frames], input)?;
+        let inputs = std::iter::once(frames).chain(state.0.iter().cloned());
+        let mut outputs = plan
+            .run(inputs.map(Tensor::into_tvalue).collect())
+            .map_err(model_error)?;
+        let values = values(&outputs[0])?;
+        state.0 = outputs.drain(1..).map(TValue::into_tensor).collect();
         let count = values.len() / self.step_size();
         Ok(Steps { values, count })
     }
 
     /// Raw scores for one window's steps, laid out as the trunk gives them (`[channels, bands, steps]`).
     pub fn head(&self, steps: &[f32]) -> Result<Vec<f32>> {
-        run(
-            &self.head,
-            &[1, self.channels, self.bands, self.metadata.stream.window_steps],
-            steps,
-        )
+        let shape = [1, self.channels, self.bands, self.metadata.stream.window_steps];
+        let outputs = self
+            .head
+            .run(tvec![tensor(&shape, steps)?.into()])
+            .map_err(model_error)?;
+        values(&outputs[0])
     }
 
-    /// Raw scores for one whole-window input ([`window_input`](Self::window_input)): the trunk over
-    /// the window, then the head. The live path gives the same from the steps of each hop.
+    /// Raw scores for one whole-window input ([`window_input`](Self::window_input), the window and its
+    /// context): the trunk over the window, primed with the context, then the head. The live path gives
+    /// the same from the steps of each hop.
     pub fn logits(&self, input: &[f32]) -> Result<Vec<f32>> {
-        let frames = self.trunk_frames(self.metadata.window.frames);
-        self.head(&self.trunk(input, frames)?.values)
+        let meta = &*self.metadata;
+        let (n_mels, width) = (meta.frontend.n_mels, meta.window.frames + meta.stream.context_frames);
+        if input.len() != n_mels * width {
+            return Err(Error::Model(format!(
+                "a window's input is {} values ({n_mels} bands x {width} frames), not {}",
+                n_mels * width,
+                input.len()
+            )));
+        }
+        // Priming runs in whole steps: frames before the context, which no kept step sees, pad it.
+        let chunk = meta.window.frames + priming_frames(meta);
+        let mut padded = vec![0.0; n_mels * chunk];
+        for (row, band) in padded.chunks_exact_mut(chunk).zip(input.chunks_exact(width)) {
+            row[chunk - width..].copy_from_slice(band);
+        }
+        let steps = self.trunk(&mut self.silent_state(), &padded, chunk)?;
+        self.head(&steps.last(meta.stream.window_steps))
     }
 
     /// Calibrated class probabilities from a window's logits when it holds `speech_seconds` of active
@@ -272,12 +340,44 @@ impl EmotionModel {
     }
 }
 
-/// Runs a plan on one input tensor of `shape`, returning its one output's values.
-fn run(plan: &Arc<TypedSimplePlan>, shape: &[usize], input: &[f32]) -> Result<Vec<f32>> {
-    let tensor =
-        Tensor::from_shape(shape, input).map_err(|e| Error::Model(format!("input of {} values: {e}", input.len())))?;
-    let outputs = plan.run(tvec![tensor.into()]).map_err(model_error)?;
-    let view = outputs[0].to_plain_array_view::<f32>().map_err(model_error)?;
+/// The frames before a window whose steps prime the trunk's state: its context in whole steps.
+fn priming_frames(meta: &ModelMetadata) -> usize {
+    meta.stream.context_frames.div_ceil(meta.stream.step_frames) * meta.stream.step_frames
+}
+
+/// The shapes of a trunk's state: its inputs after the first, which its outputs after the first
+/// must match one for one.
+fn state_shapes(trunk: &TypedModel) -> Result<Vec<Vec<usize>>> {
+    let (inputs, outputs) = (trunk.inputs.len(), trunk.outputs.len());
+    if inputs != outputs {
+        return Err(Error::Model(format!(
+            "the trunk has {inputs} inputs and {outputs} outputs: its state must go in and come out in pairs"
+        )));
+    }
+    (1..inputs)
+        .map(|i| {
+            let shape = trunk
+                .input_fact(i)
+                .map_err(model_error)?
+                .shape
+                .as_concrete()
+                .map(<[usize]>::to_vec);
+            match (shape, output_shape(trunk, i)?) {
+                (Some(a), Some(b)) if a == b => Ok(a),
+                (a, b) => Err(Error::Model(format!(
+                    "the trunk's state {i} goes in as {a:?} and comes out as {b:?}"
+                ))),
+            }
+        })
+        .collect()
+}
+
+fn tensor(shape: &[usize], values: &[f32]) -> Result<Tensor> {
+    Tensor::from_shape(shape, values).map_err(|e| Error::Model(format!("input of {} values: {e}", values.len())))
+}
+
+fn values(output: &TValue) -> Result<Vec<f32>> {
+    let view = output.to_plain_array_view::<f32>().map_err(model_error)?;
     Ok(view.iter().copied().collect())
 }
 
@@ -334,28 +434,39 @@ mod tests {
     fn the_trunk_by_hops_gives_the_window_steps() {
         let model = EmotionModel::shipped().unwrap();
         let meta = model.metadata();
-        let (n_mels, hop, window) = (meta.frontend.n_mels, meta.window.hop_frames, meta.window.frames);
-        let width = model.trunk_frames(window);
-        let input: Vec<f32> = (0..n_mels * width)
+        let (n_mels, hop) = (meta.frontend.n_mels, meta.window.hop_frames);
+        let chunk = meta.window.frames + priming_frames(meta);
+        let input: Vec<f32> = (0..n_mels * chunk)
             .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
             .collect();
-        let whole = model.trunk(&input, width).unwrap();
-        assert_eq!(whole.count, meta.stream.window_steps);
-        let chunk = model.trunk_frames(hop);
-        let mut t = 0;
-        for start in (0..=width - chunk).step_by(hop) {
+        let whole = model.trunk(&mut model.silent_state(), &input, chunk).unwrap();
+        assert_eq!(whole.count, chunk / meta.stream.step_frames);
+        // Hop by hop over the frames after the first `offset`, from any state: the first hops prime it,
+        // then every step is the whole chunk's at that place.
+        let offset = chunk % hop;
+        let mut state = model.silent_state();
+        state.0.iter_mut().for_each(|t| t.fill_t(3.0f32).unwrap());
+        let mut compared = 0;
+        for (h, start) in (offset..chunk).step_by(hop).enumerate() {
             let part: Vec<f32> = (0..n_mels)
-                .flat_map(|b| input[b * width + start..b * width + start + chunk].iter().copied())
+                .flat_map(|b| input[b * chunk + start..b * chunk + start + hop].iter().copied())
                 .collect();
-            let steps = model.trunk(&part, chunk).unwrap();
+            let steps = model.trunk(&mut state, &part, hop).unwrap();
+            if h < model.priming_hops() {
+                continue;
+            }
             for s in 0..steps.count {
+                let t = start / meta.stream.step_frames + s;
                 let (a, b): (Vec<f32>, Vec<f32>) = (steps.step(s).collect(), whole.step(t).collect());
                 assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-5), "step {t}");
-                t += 1;
+                compared += 1;
             }
         }
-        assert_eq!(t, whole.count);
-        assert!(model.trunk(&input[..n_mels * 100], 100).is_err());
+        assert_eq!(
+            compared,
+            (chunk - offset - model.priming_hops() * hop) / meta.stream.step_frames
+        );
+        assert!(model.trunk(&mut state, &input[..n_mels * 100], 100).is_err());
     }
 
     #[test]

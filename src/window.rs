@@ -4,19 +4,22 @@
 use std::collections::VecDeque;
 
 use crate::error::Result;
-use crate::model::EmotionModel;
+use crate::model::{EmotionModel, Steps, TrunkState};
 use crate::normalize::NormalizedFrames;
 
-/// Normalizes each frame as it arrives, keeps the last window's normalized frames (plus context) and
-/// the trunk's steps of the last window in a ring. A window ending on a hop is scored from the ring:
-/// the trunk runs only for the hops not yet computed (hops the gate skipped are caught up when
-/// needed, at most a window's worth). Any other window (a stream's last, shorter hop) runs the trunk
-/// over the whole window. Before the stream begins there is silence: its frames and steps.
+/// Normalizes each frame as it arrives, keeps the last window's normalized frames (and those that
+/// prime the trunk's state), the trunk's state and its steps of the last window in a ring. A window
+/// ending on a hop is scored from the ring: the trunk runs only on the frames of the hops not yet
+/// computed (hops the gate skipped are caught up when needed, at most a window's worth, after priming
+/// the state again). Any other window (a stream's last, shorter hop) runs the trunk over the whole
+/// window. Before the stream begins there is silence: its frames, state and steps.
 pub struct WindowStream {
     model: EmotionModel,
-    /// The last window's normalized frames and their context.
+    /// The last window's normalized frames and the hops before it that prime the state.
     frames: NormalizedFrames,
     frames_seen: u64,
+    /// The trunk's state after hop `steps_hop`.
+    state: TrunkState,
     /// The last window's steps, oldest first, each `step_size` values: those of hop `steps_hop` and before.
     steps: VecDeque<Vec<f32>>,
     steps_hop: u64,
@@ -29,21 +32,18 @@ pub struct WindowStream {
 impl WindowStream {
     pub fn new(model: EmotionModel) -> Result<Self> {
         let meta = model.metadata();
-        let width = model.trunk_frames(meta.window.frames);
-        let chunk = model.trunk_frames(meta.window.hop_frames);
-        // A fresh stream holds only silence: the trunk on one hop of it gives the silent step.
-        let frames = NormalizedFrames::new(meta, width);
-        let mut input = vec![0.0; meta.frontend.n_mels * width];
-        frames.lay_out(0..chunk, &mut input);
+        let (hop, n_mels) = (meta.window.hop_frames, meta.frontend.n_mels);
+        let width = meta.window.frames + model.priming_hops() * hop;
         let silent_step: Vec<f32> = model
-            .trunk(&input[..meta.frontend.n_mels * chunk], chunk)?
+            .trunk(&mut model.silent_state(), &model.silent_frames(hop), hop)?
             .step(0)
             .collect();
         Ok(Self {
-            frames,
+            frames: NormalizedFrames::new(meta, width),
+            state: model.silent_state(),
             steps: VecDeque::from(vec![silent_step.clone(); meta.stream.window_steps]),
             head_input: vec![0.0; model.step_size() * meta.stream.window_steps],
-            input,
+            input: vec![0.0; n_mels * width],
             frames_seen: 0,
             steps_hop: 0,
             silent_step,
@@ -63,10 +63,13 @@ impl WindowStream {
 
     /// Raw scores of the window ending at the latest frame.
     pub fn logits(&mut self) -> Result<Vec<f32>> {
-        let hop = self.model.metadata().window.hop_frames as u64;
-        if self.frames_seen % hop != 0 {
-            self.frames.lay_out(0..self.frames.width(), &mut self.input);
-            return self.model.logits(&self.input);
+        let meta = self.model.metadata();
+        if self.frames_seen % meta.window.hop_frames as u64 != 0 {
+            let (width, n_mels) = (self.frames.width(), meta.frontend.n_mels);
+            let window = meta.window.frames + meta.stream.context_frames;
+            self.frames
+                .lay_out(width - window..width, &mut self.input[..n_mels * window]);
+            return self.model.logits(&self.input[..n_mels * window]);
         }
         self.catch_up()?;
         let count = self.steps.len();
@@ -78,20 +81,22 @@ impl WindowStream {
         self.model.head(&self.head_input)
     }
 
-    /// Runs the trunk for the hops since `steps_hop` that are still in the window.
+    /// Runs the trunk on the hops since `steps_hop` that are still in the window; when hops were
+    /// skipped before those, first on the hops before them that prime its state.
     fn catch_up(&mut self) -> Result<()> {
-        let meta = self.model.metadata();
-        let hop = meta.window.hop_frames;
-        let hops_per_window = (meta.window.frames / hop) as u64;
+        let hop = self.model.metadata().window.hop_frames;
+        let hops_per_window = (self.model.metadata().window.frames / hop) as u64;
         let latest = self.frames_seen / hop as u64;
-        let chunk = self.model.trunk_frames(hop);
         let first = (self.steps_hop + 1).max((latest + 1).saturating_sub(hops_per_window));
+        if first > self.steps_hop + 1 {
+            self.state = self.model.silent_state();
+            let primed_from = first.saturating_sub(self.model.priming_hops() as u64).max(1);
+            for h in primed_from..first {
+                self.run_hop(h, latest)?;
+            }
+        }
         for h in first..=latest {
-            // Hop h's frames end (latest - h) hops before the newest frame.
-            let end = self.frames.width() - (latest - h) as usize * hop;
-            self.frames
-                .lay_out(end - chunk..end, &mut self.input[..chunk * meta.frontend.n_mels]);
-            let steps = self.model.trunk(&self.input[..chunk * meta.frontend.n_mels], chunk)?;
+            let steps = self.run_hop(h, latest)?;
             for s in 0..steps.count {
                 let mut step = self.steps.pop_front().expect("a full ring");
                 step.clear();
@@ -103,9 +108,23 @@ impl WindowStream {
         Ok(())
     }
 
+    /// The trunk on hop `h`'s frames, `latest` being the newest hop.
+    fn run_hop(&mut self, h: u64, latest: u64) -> Result<Steps> {
+        let (hop, n_mels) = (
+            self.model.metadata().window.hop_frames,
+            self.model.metadata().frontend.n_mels,
+        );
+        // Hop h's frames end (latest - h) hops before the newest frame.
+        let end = self.frames.width() - (latest - h) as usize * hop;
+        let input = &mut self.input[..hop * n_mels];
+        self.frames.lay_out(end - hop..end, input);
+        self.model.trunk(&mut self.state, input, hop)
+    }
+
     /// Forgets the stream so far.
     pub fn reset(&mut self) {
         self.frames.reset();
+        self.state = self.model.silent_state();
         self.steps.iter_mut().for_each(|s| s.clone_from(&self.silent_step));
         self.frames_seen = 0;
         self.steps_hop = 0;

@@ -2,7 +2,7 @@
 import dataclasses
 import math
 
-FORMAT = "voice-emotion-model/3"
+FORMAT = "voice-emotion-model/4"
 LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
 SAMPLE_RATE = 16000
 FRONTEND = {
@@ -16,8 +16,9 @@ LOG_FLOOR_DB = 10.0 * math.log10(FRONTEND["amin"])
 WINDOW = {"frames": 300, "hop_frames": 50}
 # The streaming model (model.EmotionCNN): a causal trunk turns frames into one step per `step_frames` frames,
 # each step also seeing the `context_frames` before its own frames; a head pools the window's steps. The
-# whole-window input is the window plus its context; each hop the runtime runs the trunk on the hop's frames
-# plus their context (models/METADATA.md). model.trunk_frames checks these against the layers.
+# whole-window input is the window plus its context; each hop the runtime runs the trunk on the hop's frames,
+# each layer's context carried as the trunk's state (models/METADATA.md). model.trunk_frames checks these
+# against the layers.
 STREAM = {"context_frames": 61, "step_frames": 10}
 INPUT_FRAMES = WINDOW["frames"] + STREAM["context_frames"]
 INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], INPUT_FRAMES)

@@ -3,9 +3,9 @@ pools the trunk's steps over the window (mean and max over time per channel and 
 
 The trunk pads in frequency only: in time every convolution and pooling is "valid", so a step depends on
 its own frames and the `context_frames` before them and on nothing after. Its total time stride
-(`step_frames`) divides the hop, so the steps a hop's frames (plus their context) give are exactly the
-steps of the whole window at that place: the runtime computes each step once and keeps the window's
-steps in a ring buffer (src/model.rs)."""
+(`step_frames`) divides the hop, so the steps a hop's frames (each layer's context carried as the exported
+trunk's state, export.add_state) give are exactly the steps of the whole window at that place: the runtime
+computes each step once and keeps the window's steps in a ring buffer (src/window.rs)."""
 import torch
 from torch import nn
 

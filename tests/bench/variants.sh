@@ -17,6 +17,7 @@ variants=(
   "relaxed-simd|-C target-feature=+simd128,+relaxed-simd|"
   "opt-level-3|-C target-feature=+simd128|profile.wasm-release.opt-level=3"
   "opt-level-s|-C target-feature=+simd128|profile.wasm-release.opt-level=\"s\""
+  "linalg-opt-3|-C target-feature=+simd128|profile.wasm-release.package.tract-linalg.opt-level=3"
 )
 
 build() {

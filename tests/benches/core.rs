@@ -35,18 +35,20 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    // The two graphs a live hop runs: the trunk on one hop's frames (plus context), the head on a window's steps.
-    let hop_frames = int8.trunk_frames(meta.window.hop_frames);
+    // The two graphs a live hop runs: the trunk on one hop's frames (its state carried), the head on a
+    // window's steps.
+    let hop_frames = meta.window.hop_frames;
     let hop_input: Vec<f32> = input
         .chunks_exact(input.len() / meta.frontend.n_mels)
         .flat_map(|band| band[..hop_frames].iter().copied())
         .collect();
-    let steps = int8.trunk(&input, input.len() / meta.frontend.n_mels).unwrap();
+    let window_steps = vec![0.5; int8.step_size() * meta.stream.window_steps];
+    let mut state = int8.silent_state();
     let mut group = c.benchmark_group("live hop stages");
     group.bench_function("trunk on one hop", |b| {
-        b.iter(|| int8.trunk(&hop_input, hop_frames).unwrap())
+        b.iter(|| int8.trunk(&mut state, &hop_input, hop_frames).unwrap())
     });
-    group.bench_function("head on one window", |b| b.iter(|| int8.head(&steps.values).unwrap()));
+    group.bench_function("head on one window", |b| b.iter(|| int8.head(&window_steps).unwrap()));
     group.finish();
 
     // Each iteration pushes the next 0.5 s of a looped utterance: one window scored from one hop's trunk.

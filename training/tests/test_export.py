@@ -1,5 +1,6 @@
 """Export gives [1, 8] logits with no Softmax; the int8 model is QDQ and runs; the MAC budget holds; the trunk
-and head cut from a whole model compute it, and the trunk run hop by hop gives the whole window's steps."""
+and head cut from a whole model compute it, and the trunk run hop by hop, its state carried, gives the whole
+window's steps."""
 import numpy as np
 import onnx
 import pytest
@@ -36,16 +37,31 @@ def test_export_and_quantize(exported):
 
 def test_trunk_by_hops_equals_whole(exported):
     paths, calibration = exported
-    hop, chunk = WINDOW["hop_frames"], WINDOW["hop_frames"] + STREAM["context_frames"]
+    hop, context, step = WINDOW["hop_frames"], STREAM["context_frames"], STREAM["step_frames"]
     x = calibration[1:2].reshape(INPUT_SHAPE)
     for path in paths.values():
         trunk = session(path.with_name(path.stem + "-trunk.onnx"))
         head = session(path.with_name(path.stem + "-head.onnx"))
-        steps = trunk.run(None, {"input": x})[0]
-        assert steps.shape[3] == window_steps()
-        by_hop = np.concatenate([trunk.run(None, {"input": x[..., s:s + chunk]})[0]
-                                 for s in range(0, INPUT_SHAPE[3] - chunk + 1, hop)], axis=3)
-        np.testing.assert_allclose(by_hop, steps, atol=1e-5)
+        state_inputs = trunk.get_inputs()[1:]
+        assert [i.shape[3] for i in state_inputs] == [1, 2, 2, 2]  # kernel minus stride in time, per layer
+        state = {i.name: np.full(i.shape, 3.0, np.float32) for i in state_inputs}  # any state: primed below
+
+        def run(frames):
+            steps, *after = trunk.run(None, {"input": frames, **state})
+            state.update(zip(state, after))
+            return steps
+
+        # The context, padded to whole steps, primes the state; then the window's steps come in one call.
+        pad = -context % step
+        primed = np.concatenate([np.zeros((*x.shape[:3], pad), np.float32), x], axis=3)
+        steps = run(primed)[..., -window_steps():]
+        # Hop by hop, ending where the window ends: once the hops before have primed the state (their
+        # frames reach back over the context), each hop gives the window's steps at its place.
+        ends = range(primed.shape[3], hop - 1, -hop)[::-1]
+        by_hop = [run(primed[..., e - hop:e]) for e in ends]
+        exact = sum(e - hop >= ends[0] - hop + context for e in ends) * hop // step
+        assert exact >= window_steps() // 2
+        np.testing.assert_allclose(np.concatenate(by_hop, axis=3)[..., -exact:], steps[..., -exact:], atol=1e-5)
         whole = session(path).run(None, {"input": x})[0]
         np.testing.assert_allclose(head.run(None, {"steps": steps})[0], whole, atol=1e-5)
 
