@@ -1,7 +1,7 @@
 //! Time per node of an ONNX graph as tract runs it (natively, release build), to find the slow
 //! operators of a model:
 //!
-//!     cargo run --release --features cli --example profile_graph -- models/emotion-head.onnx 1,128,8,30
+//!     cargo run --release --features cli --example profile_graph -- models/emotion-head.onnx 1,30,1024
 //!     cargo run --release --features cli --example profile_graph -- models/emotion-trunk.onnx 1,1,64,50
 
 use std::collections::BTreeMap;

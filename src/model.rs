@@ -28,13 +28,9 @@ impl Steps {
         self.values.iter().skip(t).step_by(self.count).copied()
     }
 
-    /// The values of the last `n` steps, laid out as the trunk gives them.
+    /// The values of the last `n` steps, one step after another (as the head takes them).
     fn last(&self, n: usize) -> Vec<f32> {
-        self.values
-            .chunks_exact(self.count)
-            .flat_map(|row| &row[self.count - n..])
-            .copied()
-            .collect()
+        (self.count - n..self.count).flat_map(|t| self.step(t)).collect()
     }
 }
 
@@ -205,7 +201,8 @@ impl EmotionModel {
             graph: trunk_for_window,
             plan: OnceLock::new(),
         });
-        let head = typed("head", parse("head", head)?, &steps(w.frames))?;
+        let window = [1, s.window_steps, channels * bands];
+        let head = typed("head", parse("head", head)?, &window)?;
         let head = plan("head", head, &[1, metadata.labels.len()])?;
         let mut model = Self {
             trunk_hop,
@@ -296,9 +293,9 @@ impl EmotionModel {
         Ok(Steps { values, count })
     }
 
-    /// Raw scores for one window's steps, laid out as the trunk gives them (`[channels, bands, steps]`).
+    /// Raw scores for one window's steps, one step after another (`[steps, channels x bands]`).
     pub fn head(&self, steps: &[f32]) -> Result<Vec<f32>> {
-        let shape = [1, self.channels, self.bands, self.metadata.stream.window_steps];
+        let shape = [1, self.metadata.stream.window_steps, self.step_size()];
         let outputs = self
             .head
             .run(tvec![tensor(&shape, steps)?.into()])

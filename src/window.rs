@@ -72,11 +72,12 @@ impl WindowStream {
             return self.model.logits(&self.input[..n_mels * window]);
         }
         self.catch_up()?;
-        let count = self.steps.len();
-        for (t, step) in self.steps.iter().enumerate() {
-            for (i, v) in step.iter().enumerate() {
-                self.head_input[i * count + t] = *v;
-            }
+        for (to, step) in self
+            .head_input
+            .chunks_exact_mut(self.model.step_size())
+            .zip(&self.steps)
+        {
+            to.copy_from_slice(step);
         }
         self.model.head(&self.head_input)
     }

@@ -16,7 +16,8 @@ from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantT
 from .config import INPUT_SHAPE, ONNX_OPSET
 
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
-STEPS_NAME = "steps"  # the trunk's output and the head's input
+STEPS_NAME = "steps"  # the trunk's output: [1, channels, bands, steps]
+WINDOW_NAME = "window_steps"  # the head's input, time-major: [1, steps, channels x bands]
 
 
 def export_float(model: torch.nn.Module, path: Path) -> None:
@@ -40,39 +41,55 @@ def quantize(float_path: Path, int8_path: Path, calibration: np.ndarray) -> None
     calibrated on normalized real feature windows [N, n_mels, frames]."""
     with tempfile.TemporaryDirectory() as tmp:
         prepped = Path(tmp) / "prepped.onnx"
-        quant_pre_process(str(float_path), str(prepped))
+        quant_pre_process(str(float_path), str(prepped), skip_optimization=True)
         quantize_static(str(prepped), str(int8_path), _Windows(calibration),
                         quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         op_types_to_quantize=["Conv", "Gemm"])
 
 
-def trunk_output(graph: onnx.GraphProto) -> str:
-    """The tensor the head pools: the input of the graph's one ReduceMean (the mean over the steps)."""
-    (pooled,) = [n.input[0] for n in graph.node if n.op_type == "ReduceMean"]
-    return pooled
+def cut_points(graph: onnx.GraphProto) -> tuple:
+    """The trunk's output and the head's input. The head's input is the tensor its mean over the steps reads
+    (the graph's one ReduceMean); the trunk's output is the tensor that only changes of layout (reshape,
+    transpose) turn into it, which the runtime does itself as it keeps each step (model.time_major)."""
+    (window,) = [n.input[0] for n in graph.node if n.op_type == "ReduceMean"]
+    producers = {o: n for n in graph.node for o in n.output}
+    steps = window
+    while producers[steps].op_type in ("Reshape", "Transpose"):
+        steps = producers[steps].input[0]
+    return steps, window
 
 
 def cut_trunk_and_head(whole: Path, trunk: Path, head: Path) -> None:
     """Cut a whole-window model (float or int8) into the stateful trunk (frames -> steps, any multiple of
-    `step_frames` frames: the time dimension is symbolic; see `add_state`) and the head (a window's steps ->
-    logits), the same operations and quantization parameters as the whole."""
+    `step_frames` frames: the time dimension is symbolic; see `add_state`) and the head (a window's steps,
+    time-major -> logits), the same operations and quantization parameters as the whole."""
     with tempfile.TemporaryDirectory() as tmp:
         named = Path(tmp) / "named.onnx"
         model = onnx.load(str(whole))
-        cut = trunk_output(model.graph)
+        cut = cut_points(model.graph)
+        inferred = onnx.shape_inference.infer_shapes(model).graph.value_info
+        _, channels, bands, steps = [[d.dim_value for d in v.type.tensor_type.shape.dim] for v in inferred
+                                     if v.name == cut[0]][0]
+        names = dict(zip(cut, (STEPS_NAME, WINDOW_NAME)))
         for node in model.graph.node:
-            node.input[:] = [STEPS_NAME if i == cut else i for i in node.input]
-            node.output[:] = [STEPS_NAME if o == cut else o for o in node.output]
+            node.input[:] = [names.get(i, i) for i in node.input]
+            node.output[:] = [names.get(o, o) for o in node.output]
         onnx.save(model, str(named))
         onnx.utils.extract_model(str(named), str(trunk), [INPUT_NAME], [STEPS_NAME])
-        onnx.utils.extract_model(str(named), str(head), [STEPS_NAME], [OUTPUT_NAME])
+        onnx.utils.extract_model(str(named), str(head), [WINDOW_NAME], [OUTPUT_NAME])
     model = onnx.load(str(trunk))
     model.graph.input[0].type.tensor_type.shape.dim[3].dim_param = "frames"
     model.graph.output[0].type.tensor_type.shape.dim[3].dim_param = "steps"
     model = add_state(model)
     onnx.checker.check_model(model)
     onnx.save(model, str(trunk))
+    model = onnx.load(str(head))
+    del model.graph.input[0].type.tensor_type.shape.dim[:]
+    model.graph.input[0].type.tensor_type.shape.dim.extend(
+        onnx.TensorShapeProto.Dimension(dim_value=d) for d in (1, steps, channels * bands))
+    onnx.checker.check_model(model)
+    onnx.save(model, str(head))
 
 
 def add_state(model: onnx.ModelProto) -> onnx.ModelProto:

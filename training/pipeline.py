@@ -37,12 +37,19 @@ def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: P
     base = mel_sets[recipe.speeds.index(1.0)]
     mean, std = band_stats(base)
     model = train_model(clips, mel_sets, mean, std, recipe, seed, log)
+    export_model(model, clips, base, mean, std, recipe, seed, float_path, int8_path)
+    return mean, std, model
+
+
+def export_model(model, clips: list, base: list, mean, std, recipe, seed: int, float_path: Path,
+                 int8_path: Path) -> None:
+    """Write a trained model as float and int8 ONNX, the int8 one calibrated on windows of the clips picked
+    with `seed`."""
     export_float(model, float_path)
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(clips), min(recipe.calibration_windows, len(clips)), replace=False)
     windows = np.stack([random_window(base[i], rng)[0] for i in picks])
     quantize(float_path, int8_path, Normalizer(mean, std)(windows)[..., HISTORY_FRAMES:])
-    return mean, std, model
 
 
 class ConditionScores:

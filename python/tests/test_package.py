@@ -152,7 +152,7 @@ def test_analyze_releases_the_gil(model, audio_files):
     """While one thread analyses a long clip, this thread keeps running: with the GIL held it would
     stall for the whole analysis."""
     speech, rate = soundfile.read(audio_files[0], dtype="float32")
-    long = np.tile(speech, 60)
+    long = np.tile(speech, 300)  # about 18 minutes: long enough to time on a fast machine
     started = time.perf_counter()
     model.analyze(long, rate)
     alone = time.perf_counter() - started

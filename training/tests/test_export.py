@@ -4,6 +4,7 @@ window's steps."""
 import numpy as np
 import onnx
 import pytest
+import torch
 
 from training.config import INPUT_SHAPE, RECIPE, STREAM, WINDOW
 from training.evaluate import session
@@ -14,6 +15,7 @@ from training.model import EmotionCNN, multiply_adds, window_steps
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("export")
+    torch.manual_seed(0)
     model = EmotionCNN(RECIPE.channels, RECIPE.dropout).eval()
     paths = {"float": tmp / "m.onnx", "int8": tmp / "m-int8.onnx"}
     export_float(model, paths["float"])
@@ -61,9 +63,16 @@ def test_trunk_by_hops_equals_whole(exported):
         by_hop = [run(primed[..., e - hop:e]) for e in ends]
         exact = sum(e - hop >= ends[0] - hop + context for e in ends) * hop // step
         assert exact >= window_steps() // 2
-        np.testing.assert_allclose(np.concatenate(by_hop, axis=3)[..., -exact:], steps[..., -exact:], atol=1e-5)
+        diff = np.abs(np.concatenate(by_hop, axis=3)[..., -exact:] - steps[..., -exact:])
+        if "int8" in path.stem:
+            # onnxruntime's convolutions sum in another order for another width, so a value near a rounding
+            # boundary may land one quantization step away (tract's do not: tests/parity.rs, exact).
+            assert np.mean(diff > 1e-5) < 0.005 and diff.max() < 0.01, (np.mean(diff > 1e-5), diff.max())
+        else:
+            assert diff.max() < 1e-5, diff.max()
         whole = session(path).run(None, {"input": x})[0]
-        np.testing.assert_allclose(head.run(None, {"steps": steps})[0], whole, atol=1e-5)
+        by_time = steps.reshape(1, -1, steps.shape[3]).transpose(0, 2, 1)  # what the runtime's ring gives
+        np.testing.assert_allclose(head.run(None, {"window_steps": by_time})[0], whole, atol=1e-5)
 
 
 def test_multiply_adds_budget():
