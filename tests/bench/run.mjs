@@ -202,14 +202,14 @@ function report(bench, launches) {
  * (made by variants.sh; "shipped" is www/pkg). */
 async function compareVariants(server, names) {
   console.log(`${RUNS} runs after ${WARMUP} warm-up runs; medians, milliseconds per window.`);
-  console.log("| build | wasm KiB raw | gzip | front end ms | int8 ms (min-max) | float ms (min-max) |");
-  console.log("|---|---|---|---|---|---|");
+  console.log("| build | wasm KiB raw | gzip | front end ms | int8 ms (min-max) | float ms (min-max) | live hop ms (min-max) |");
+  console.log("|---|---|---|---|---|---|---|");
   for (const name of names) {
     const pkg = name === "shipped" ? "www/pkg" : `artifacts/bench/pkg-${name}`;
     const wasm = readFileSync(join(ROOT, pkg, "voice_emotion_bg.wasm"));
     const r = await benchPage(server, { pkg: `/${pkg}/`, tractOnly: true });
     const span = (t) => `${ms(t.median)} (${ms(t.min)}-${ms(t.max)})`;
-    console.log(`| ${name} | ${kb(wasm.length)} | ${kb(gzipSync(wasm, { level: 9 }).length)} | ${span(r.frontEnd)} | ${span(r.int8.tract)} | ${span(r.float.tract)} |`);
+    console.log(`| ${name} | ${kb(wasm.length)} | ${kb(gzipSync(wasm, { level: 9 }).length)} | ${span(r.frontEnd)} | ${span(r.int8.tract)} | ${span(r.float.tract)} | ${span(r.liveHop)} |`);
   }
 }
 
