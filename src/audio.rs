@@ -1,6 +1,6 @@
 //! Getting audio to the model's rate: channel downmix and streaming resampling (rubato).
 
-use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::audioadapter_buffers::direct::SequentialSlice;
 use rubato::{Fft, FixedSync, Resampler as _, WindowFunction};
 
 use crate::error::{Error, Result};
@@ -232,8 +232,9 @@ impl StreamResampler {
 
 fn process(fft: &mut Fft<f32>, chunk: &[f32], partial: Option<usize>, output: &mut [f32]) -> usize {
     let frames_out = output.len();
-    let input = InterleavedSlice::new(chunk, 1, chunk.len()).expect("mono slice");
-    let mut out = InterleavedSlice::new_mut(output, 1, frames_out).expect("mono slice");
+    // Sequential: for one channel the same layout as interleaved, and copied by memcpy, not per sample.
+    let input = SequentialSlice::new(chunk, 1, chunk.len()).expect("mono slice");
+    let mut out = SequentialSlice::new_mut(output, 1, frames_out).expect("mono slice");
     let indexing = partial.map(|n| rubato::Indexing {
         partial_len: Some(n),
         ..Default::default()
