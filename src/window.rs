@@ -131,3 +131,52 @@ impl WindowStream {
         self.steps_hop = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Changing dB frames: each band rises and falls at its own pace, above the floor.
+    fn frame(t: usize, n_mels: usize) -> Vec<f32> {
+        (0..n_mels)
+            .map(|b| -50.0 + 25.0 * ((t * (b + 3)) as f32 * 0.013).sin() - b as f32 * 0.3)
+            .collect()
+    }
+
+    #[test]
+    fn windows_after_skipped_hops_equal_the_whole_window() {
+        let model = EmotionModel::shipped().unwrap();
+        let meta = model.metadata().clone();
+        let (hop, n_mels) = (meta.window.hop_frames, meta.frontend.n_mels);
+        let mut stream = WindowStream::new(model.clone()).unwrap();
+        // Hops scored: every hop at first, then after gaps shorter than a window (the skipped hops are
+        // caught up in order) and longer than one (the state is primed again), then a stream's last,
+        // shorter hop.
+        let scored = [1, 2, 3, 5, 9, 30, 31, 45];
+        let frames: Vec<Vec<f32>> = (0..45 * hop + 17).map(|t| frame(t, n_mels)).collect();
+        let mut ends: Vec<usize> = scored.iter().map(|h| h * hop).collect();
+        ends.push(frames.len());
+        let agree = |stream: &mut WindowStream, end: usize| {
+            let streamed = stream.logits().unwrap();
+            let whole = model
+                .logits(&model.window_input(frames[..end].iter().map(Vec::as_slice)))
+                .unwrap();
+            let worst = streamed
+                .iter()
+                .zip(&whole)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-4, "window ending at frame {end}: {worst}");
+        };
+        let mut pushed = 0;
+        for end in ends {
+            frames[pushed..end].iter().for_each(|f| stream.push(f));
+            pushed = end;
+            agree(&mut stream, end);
+        }
+        // After a reset, a stream afresh.
+        stream.reset();
+        frames[..hop].iter().for_each(|f| stream.push(f));
+        agree(&mut stream, hop);
+    }
+}
