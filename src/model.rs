@@ -176,6 +176,14 @@ impl EmotionModel {
         let (w, s) = (metadata.window, &metadata.stream);
         let n_mels = metadata.frontend.n_mels;
         let trunk = parse("trunk", trunk)?;
+        // A trunk without state (an older format's) would run a hop's frames without their context.
+        if trunk.inputs.len() < 2 && s.context_frames > 0 {
+            return Err(Error::Model(format!(
+                "cannot load the trunk: it has no state inputs, but its steps look back {} frames, which \
+                 it must carry from one hop to the next (models/METADATA.md)",
+                s.context_frames
+            )));
+        }
         let input = |frames: usize| [1, 1, n_mels, frames];
         let window_chunk = w.frames + priming_frames(&metadata);
         // The trunk's channels and bands, and its state's shapes, from its graph for one window.
@@ -480,9 +488,11 @@ mod tests {
         }
         let err = EmotionModel::from_bytes(DEFAULT_METADATA, b"definitely not onnx", DEFAULT_HEAD).unwrap_err();
         assert!(matches!(err, Error::Model(_)), "{err}");
-        // The parts swapped: the trunk where the head belongs.
+        // The parts swapped: the trunk where the head belongs, a graph without state where the trunk does.
         let err = EmotionModel::from_bytes(DEFAULT_METADATA, DEFAULT_TRUNK, DEFAULT_TRUNK).unwrap_err();
         assert!(matches!(err, Error::Model(_)), "{err}");
+        let err = EmotionModel::from_bytes(DEFAULT_METADATA, DEFAULT_HEAD, DEFAULT_HEAD).unwrap_err();
+        assert!(err.to_string().contains("no state inputs"), "{err}");
 
         let mut meta: serde_json::Value = serde_json::from_slice(DEFAULT_METADATA).unwrap();
         meta["labels"].as_array_mut().unwrap().pop();
