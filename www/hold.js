@@ -2,6 +2,8 @@
 // so near-ties, a single odd half-second and the first half-second of speech (scored from a
 // window that holds little of it) do not make it flip.
 
+import { reading } from "./emotions.js";
+
 /**
  * Seconds of audio for which another reading must lead before the headline shows it, from the
  * first prediction in which it leads: four predictions 0.5 s apart. Long enough to ride out one or
@@ -36,6 +38,33 @@ export function createHold(holdSeconds = HOLD_SECONDS) {
     },
     reset() {
       shown = candidate = null;
+    },
+  };
+}
+
+/**
+ * The live verdict as the page and `<voice-emotion-meter>` show it: each prediction read
+ * (`emotions.js`) and held steady, and `bars` (bars.js), which follow every prediction but keep the
+ * last speech through a pause the verdict holds. `heard(prediction)` returns the reading to show, or
+ * null; `latest` is the newest emotion heard (for the numbers under a held verdict).
+ */
+export function createVerdict(labels, unsureBelow, bars) {
+  const hold = createHold();
+  let latest = null;
+  return {
+    heard({ emotion, time }) {
+      if (emotion) latest = emotion;
+      const shown = hold.update(reading(emotion, labels, unsureBelow), time);
+      if (emotion) bars.set(emotion);
+      else if (shown?.kind !== "speech" && shown?.kind !== "unsure") bars.clear();
+      return shown;
+    },
+    get latest() {
+      return latest;
+    },
+    reset() {
+      hold.reset();
+      latest = null;
     },
   };
 }

@@ -5,9 +5,9 @@
 import { Microphone } from "./pkg/voice_emotion.js";
 import { createAnnouncer } from "./announcer.js";
 import { createBars } from "./bars.js";
-import { numbers, reading, readingClass, title } from "./emotions.js";
+import { numbers, readingClass, title } from "./emotions.js";
 import { createHistory } from "./history.js";
-import { createHold } from "./hold.js";
+import { createVerdict } from "./hold.js";
 import { microphoneMessage } from "./messages.js";
 
 const ANNOUNCE_EVERY_MS = 3000;
@@ -26,9 +26,8 @@ export function setUpLive(model) {
   const { labels, unsureBelow } = model;
   const bars = createBars(document.getElementById("bars"), labels);
   const history = createHistory(document.getElementById("history-strip"), document.getElementById("history-summary"));
-  const hold = createHold();
+  const verdict = createVerdict(labels, unsureBelow, bars);
   let predictions = 0;
-  let latest = null; // the newest emotion heard, for the numbers under a held verdict
 
   /** `word` is the simple view's big word; `shape` the classes of its shape (colour and form). */
   const show = (state, words, { more = "", label = "", word = "", shape = "" } = {}) => {
@@ -42,19 +41,14 @@ export function setUpLive(model) {
 
   const onPrediction = (prediction) => {
     if (predictions++ === 0) performance.mark("voice-emotion:first-prediction");
-    const emotion = prediction.emotion;
-    if (emotion) latest = emotion;
-    const shown = hold.update(reading(emotion, labels, unsureBelow), prediction.time);
+    const shown = verdict.heard(prediction);
     history.add(prediction.time, shown);
-    // The bars follow every prediction, but keep the last speech through a pause the verdict holds.
-    if (emotion) bars.set(emotion);
-    else if (shown?.kind !== "speech" && shown?.kind !== "unsure") bars.clear();
     if (!shown) return; // nothing has led long enough yet: still "Listening…"
     if (shown.kind === "no-speech") {
       show("no-speech", "Listening — no speech", { word: "No speech", shape: "no-speech" });
     } else {
       show(shown.kind, shown.headline, {
-        more: numbers(shown, latest.probabilities, labels),
+        more: numbers(shown, verdict.latest.probabilities, labels),
         label: shown.names[0],
         word: title(shown.word),
         shape: readingClass(shown),
@@ -69,8 +63,7 @@ export function setUpLive(model) {
     startButton.disabled = true;
     message.hidden = true;
     announcer.reset();
-    hold.reset(); // the history needs no reset: Stop erased it
-    latest = null;
+    verdict.reset(); // the history needs no reset: Stop erased it
     show("starting", "Starting the microphone…", { word: "Starting" });
     try {
       await microphone.start();

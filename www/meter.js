@@ -12,9 +12,9 @@
 
 import { createAnnouncer } from "./announcer.js";
 import { createBars } from "./bars.js";
-import { numbers, reading } from "./emotions.js";
+import { numbers } from "./emotions.js";
 import { createListener } from "./engine.js";
-import { createHold } from "./hold.js";
+import { createVerdict } from "./hold.js";
 import { microphoneMessage } from "./messages.js";
 
 const ANNOUNCE_EVERY_MS = 3000;
@@ -35,13 +35,12 @@ TEMPLATE.innerHTML = `
 export class VoiceEmotionMeter extends HTMLElement {
   #ui;
   #announcer;
-  #hold = createHold();
   #loading = null;
   #listener = null;
   #bars = null;
+  #verdict = null;
   #state = "loading"; // loading, idle, starting, listening, error
   #shown = null; // the reading the headline shows
-  #latest = null; // the newest emotion heard, for the numbers under a held verdict
 
   constructor() {
     super();
@@ -63,6 +62,7 @@ export class VoiceEmotionMeter extends HTMLElement {
       (listener) => {
         this.#listener = listener;
         this.#bars = createBars(this.#ui.bars, listener.labels);
+        this.#verdict = createVerdict(listener.labels, listener.unsureBelow, this.#bars);
         this.#show("idle", "Press Start and speak.");
         this.#ui.button.disabled = false;
       },
@@ -88,9 +88,9 @@ export class VoiceEmotionMeter extends HTMLElement {
   async start() {
     if (!this.#listener || this.listening || this.#state === "starting") return;
     this.#ui.message.hidden = true;
-    this.#hold.reset();
+    this.#verdict.reset();
     this.#announcer.reset();
-    this.#shown = this.#latest = null;
+    this.#shown = null;
     this.#show("starting", "Starting the microphone…");
     try {
       await this.#listener.start();
@@ -114,17 +114,11 @@ export class VoiceEmotionMeter extends HTMLElement {
 
   #heard(prediction) {
     this.dispatchEvent(new CustomEvent("prediction", { detail: prediction, bubbles: true }));
-    const { labels, unsureBelow } = this.#listener;
-    const { emotion } = prediction;
-    if (emotion) this.#latest = emotion;
-    const shown = this.#hold.update(reading(emotion, labels, unsureBelow), prediction.time);
-    // As on the page: the bars follow every prediction, and keep the last speech through a pause
-    // the verdict holds.
-    if (emotion) this.#bars.set(emotion);
-    else if (shown?.kind !== "speech" && shown?.kind !== "unsure") this.#bars.clear();
+    const shown = this.#verdict.heard(prediction);
     if (!shown) return; // nothing has led long enough yet: still "Listening…"
     const speech = shown.kind !== "no-speech";
-    this.#show("listening", speech ? shown.headline : "Listening — no speech", speech ? numbers(shown, this.#latest.probabilities, labels) : "");
+    const more = speech ? numbers(shown, this.#verdict.latest.probabilities, this.#listener.labels) : "";
+    this.#show("listening", speech ? shown.headline : "Listening — no speech", more);
     if (shown === this.#shown) return;
     this.#shown = shown;
     this.#announcer.say(shown.headline);

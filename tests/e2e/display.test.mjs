@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { numbers, reading } from "../../www/emotions.js";
 import { summarize } from "../../www/history.js";
-import { HOLD_SECONDS, createHold } from "../../www/hold.js";
+import { HOLD_SECONDS, createHold, createVerdict } from "../../www/hold.js";
 import { readableTimeline } from "../../www/timeline.js";
 
 const LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
@@ -81,6 +81,28 @@ test(`the headline changes only when another reading has led for ${HOLD_SECONDS}
 
   hold.reset();
   assert.equal(next({ sad: 0.7 }), null);
+});
+
+test("the bars follow every prediction but keep the last speech through a pause the verdict holds", () => {
+  const drawn = []; // what the bars were told after each prediction: angry's probability, or "clear"
+  const bars = { set: (e) => drawn.push(e.probabilities[LABELS.indexOf("angry")]), clear: () => drawn.push("clear") };
+  const verdict = createVerdict(LABELS, UNSURE_BELOW, bars);
+  let time = 0;
+  const hear = (weights) => verdict.heard({ time: (time += 0.5), emotion: weights && emotion(weights) })?.kind ?? null;
+  const steps = HOLD_SECONDS / 0.5;
+
+  for (let i = 0; i < steps; i++) assert.equal(hear({ angry: 0.8 }), null);
+  assert.equal(hear({ angry: 0.8 }), "speech");
+  assert.deepEqual(drawn.splice(0), Array(steps + 1).fill(0.8));
+  // A pause: the verdict holds angry, and so do the bars, until "no speech" has led for the hold time.
+  for (let i = 0; i < steps; i++) assert.equal(hear(null), "speech");
+  assert.deepEqual(drawn.splice(0), []);
+  assert.equal(verdict.latest.probabilities[LABELS.indexOf("angry")], 0.8, "the newest emotion heard");
+  assert.equal(hear(null), "no-speech");
+  assert.deepEqual(drawn.splice(0), ["clear"]);
+  verdict.reset();
+  assert.equal(verdict.latest, null);
+  assert.equal(hear({ sad: 0.7 }), null);
 });
 
 test("the history's sentence says what the voice mostly sounded like, and for how long", () => {
