@@ -99,7 +99,11 @@ def main() -> None:
         write(path, doc)
     readme = int8_path.with_name("README.md")
     row = f"| file size: whole window / trunk / head | {card._sizes(sizes['int8'])} | {card._sizes(sizes['float'])} |"
-    readme.write_text(re.sub(r"^\| file size: whole window / trunk / head \|.*$", row, readme.read_text(), flags=re.M))
+    text = re.sub(r"^\| file size: whole window / trunk / head \|.*$", row, readme.read_text(), flags=re.M)
+    made = "every figure below comes from that run."
+    again = (f"{made} The ONNX files were then made again from the same weights by the current export code "
+             "(`python -m training.reexport`: the same quantization, the same logits).")
+    readme.write_text(text if again in text else text.replace(made, again))
 
 
 if __name__ == "__main__":
