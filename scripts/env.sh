@@ -8,3 +8,4 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$VE_CACHE/target}"
 export PATH="$VE_TOOLS/bin:$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export WASM_BINDGEN_VERSION=0.2.130
 export WASM_PACK_VERSION=0.15.1
+export VE_TRACT_WEB_CONFIG="$VE_CACHE/tract-web/patch.toml"

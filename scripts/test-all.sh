@@ -43,7 +43,9 @@ suite "cargo test" tests cargo test --all-features --locked
 suite "training tests" tests "$py" -m pytest training/tests -q -p no:cacheprovider --smoke-out "$smoke"
 suite "python package" tests "$py" -m pytest python/tests -q -p no:cacheprovider
 suite "smoke model in Rust" tests env VE_PARITY_DIR="$smoke/parity" cargo test --all-features --locked --test parity
-suite "wasm tests (Chromium)" tests wasm-pack test --headless --chrome -- --test wasm
+# The wasm tests run the tract the page ships (scripts/tract-web.sh).
+suite "wasm tests (Chromium)" tests bash scripts/tract-web.sh \
+  wasm-pack test --headless --chrome -- --test wasm --config "$VE_TRACT_WEB_CONFIG"
 suite "web build" check bash scripts/build-web.sh
 suite "end to end (Chromium)" tests node --test --test-concurrency=1 tests/e2e/
 suite "end to end (Firefox)" tests env VE_ENGINE=firefox node --test --test-concurrency=1 tests/engines/

@@ -46,6 +46,20 @@ fn error_message(error: JsError) -> String {
     String::from(JsValue::from(error).unchecked_into::<js_sys::Error>().message())
 }
 
+/// `bytes` with every `from` replaced by `to` (of the same length).
+fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let mut found = false;
+    for i in 0..=out.len() - from.len() {
+        if &out[i..i + from.len()] == from {
+            out[i..i + from.len()].copy_from_slice(to);
+            found = true;
+        }
+    }
+    assert!(found, "{from:?} not found");
+    out
+}
+
 fn assert_distribution(emotion: &Value, labels: &[String]) {
     let p: Vec<f64> = serde_json::from_value(emotion["probabilities"].clone()).unwrap();
     assert_eq!(p.len(), labels.len());
@@ -259,6 +273,12 @@ fn bad_input_gives_errors_with_clear_messages() {
     assert!(message.starts_with("model: cannot load the head"), "{message}");
     let message = error_message(Model::from_bytes("{", trunk, head).err().unwrap());
     assert!(message.starts_with("model metadata:"), "{message}");
+    // An operator the web build's tract does not register (scripts/tract-web.patch): named in the
+    // error, no trap.
+    let tanh = replace(trunk, b"Relu", b"Tanh");
+    let message = error_message(Model::from_bytes(metadata, &tanh, head).err().unwrap());
+    assert!(message.starts_with("model: cannot load the trunk"), "{message}");
+    assert!(message.contains("Tanh"), "{message}");
     // The shipped bytes through fromBytes are a working model, with its own decision constants.
     let loaded = Model::from_bytes(metadata, trunk, head).unwrap();
     assert_eq!(loaded.labels().len(), 8);

@@ -26,8 +26,8 @@ build() {
   local start=$SECONDS pkg
   pkg="$PWD/$out/pkg-$name"
   # Exactly the shipped build (scripts/build-web.sh) but for the flags and profile.
-  RUSTFLAGS="$flags" wasm-pack --quiet build --target web --out-dir "$pkg" --no-pack \
-    --profile wasm-release -- ${config:+--config "$config"}
+  RUSTFLAGS="$flags" bash scripts/tract-web.sh wasm-pack --quiet build --target web --out-dir "$pkg" \
+    --no-pack --profile wasm-release -- --config "$VE_TRACT_WEB_CONFIG" ${config:+--config "$config"}
   echo "   built in $((SECONDS - start)) s: $(stat -c %s "$pkg/voice_emotion_bg.wasm") bytes"
 }
 

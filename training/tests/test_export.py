@@ -1,6 +1,9 @@
 """Export gives [1, 8] logits with no Softmax; the int8 model is QDQ and runs; the MAC budget holds; the trunk
 and head cut from a whole model compute it, and the trunk run hop by hop, its state carried, gives the whole
-window's steps."""
+window's steps. The page's tract knows only the operators scripts/tract-web.patch registers: the export and
+the shipped models use no other."""
+import re
+
 import numpy as np
 import onnx
 import pytest
@@ -9,6 +12,7 @@ import torch
 from training.config import INPUT_SHAPE, RECIPE, STREAM, WINDOW
 from training.evaluate import session
 from training.export import cut_trunk_and_head, export_float, quantize
+from training.make_parity_fixtures import REPO
 from training.model import EmotionCNN, multiply_adds, window_steps
 
 
@@ -35,6 +39,17 @@ def test_export_and_quantize(exported):
         out = session(path).run(None, {"input": calibration[:1].reshape(INPUT_SHAPE)})[0]
         assert out.shape == (1, 8)
     assert {"QuantizeLinear", "DequantizeLinear"} <= {n.op_type for n in onnx.load(str(paths["int8"])).graph.node}
+
+
+def test_models_use_only_the_operators_the_web_build_registers(exported):
+    patch = (REPO / "scripts" / "tract-web.patch").read_text()
+    web = set(re.findall(r'^\+\s*reg\.insert\("(\w+)"', patch, re.M))
+    assert {"Conv", "QuantizeLinear", "Gemm"} <= web
+    paths, _ = exported
+    for path in [*paths.values(), *(p.parent / f"{p.stem}-{part}.onnx" for p in paths.values() for part in ("trunk", "head")),
+                 *sorted((REPO / "models").glob("*.onnx"))]:
+        used = {n.op_type for n in onnx.load(str(path)).graph.node}
+        assert used <= web, f"{path.name} uses {sorted(used - web)}, which the page's tract does not register"
 
 
 def test_trunk_by_hops_equals_whole(exported):
