@@ -131,7 +131,7 @@ with AudioFile(${JSON.stringify(mp3)}, "w", rate, 1, quality="V2") as out:
 
   // Opus (voice notes), which the core does not read: the browser decodes and downmixes it.
   const stereo48k = join(dir, "angry-48k.wav");
-  execFileSync("sox", [wav, "-r", "48000", stereo48k, "remix", "1", "1"]);
+  execFileSync("sox", ["-D", wav, "-r", "48000", stereo48k, "remix", "1", "1"]);
   const opus = join(dir, "angry.opus");
   execFileSync(PYTHON, ["-c", `
 import soundfile
@@ -206,7 +206,7 @@ function badInputMatrix() {
   const file = (name) => join(dir, name);
   /** The angry WAV through sox `effects`. */
   const sox = (name, effects = []) => {
-    execFileSync("sox", ["-q", wav, file(name), ...effects]);
+    execFileSync("sox", ["-q", "-D", wav, file(name), ...effects]);
     return file(name);
   };
   writeFileSync(file("notes.wav"), "This is a text file, renamed.\n".repeat(100));
@@ -269,7 +269,7 @@ test("a long file: a named progress bar, a status line rewritten at most once a 
   // Nine minutes of the angry clip and silence: seconds of work in the page (the streamed model
   // analyses at about 0.007 of real time, so three minutes took about a second).
   const long = join(dir, "long.wav");
-  execFileSync("sox", [wav, long, "rate", "16000", "repeat", "75"]);
+  execFileSync("sox", ["-D", wav, long, "rate", "16000", "repeat", "75"]);
   // axe-core does not ask a native <progress> for a name; the accessibility tree must have it.
   assert.equal(await page.getByRole("progressbar", { name: "Progress of the analysis", includeHidden: true }).count(), 1);
 
