@@ -51,6 +51,9 @@ class Recipe:
     weight_decay: float = 1e-3
     tess_per_ravdess: float = 0.5         # TESS clips drawn per epoch, relative to RAVDESS clips
     channels: tuple = (16, 32, 64, 128)
+    # Per trunk block: (time stride of its convolution, max pooling (bands, frames) after it or None).
+    # Other layers than these (an experiment's) see only the last model.trunk_frames of the input's frames.
+    blocks: tuple = ((2, (2, 5)), (1, (2, 1)), (1, (2, 1)), (1, None))
     dropout: float = 0.3
     speeds: tuple = (0.9, 1.0, 1.1)       # speed perturbation, precomputed as extra feature sets
     gain_db: float = 10.0                 # uniform random gain in [-gain_db, +gain_db]

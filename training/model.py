@@ -9,18 +9,17 @@ computes each step once and keeps the window's steps in a ring buffer (src/windo
 import torch
 from torch import nn
 
-from .config import FRONTEND, INPUT_FRAMES, LABELS, STREAM, WINDOW
+from .config import FRONTEND, INPUT_FRAMES, LABELS, RECIPE, STREAM, WINDOW
 
-# (time stride of the convolution, max pooling (bands, frames) after the block or None), per block.
-BLOCKS = ((2, (2, 5)), (1, (2, 1)), (1, (2, 1)), (1, None))
+BLOCKS = RECIPE.blocks  # the shipped layers, which config.STREAM describes
 
 
 class Trunk(nn.Sequential):
     """[B, 1, n_mels, frames] -> [B, channels[-1], n_mels / 8, steps]; Conv3x3-BN-ReLU blocks."""
 
-    def __init__(self, channels: tuple):
+    def __init__(self, channels: tuple, blocks: tuple = BLOCKS):
         layers, c = [], 1
-        for out, (stride, pool) in zip(channels, BLOCKS, strict=True):
+        for out, (stride, pool) in zip(channels, blocks, strict=True):
             layers += [nn.Conv2d(c, out, 3, stride=(1, stride), padding=(1, 0), bias=False),
                        nn.BatchNorm2d(out), nn.ReLU()]
             if pool:
@@ -29,10 +28,10 @@ class Trunk(nn.Sequential):
         super().__init__(*layers)
 
 
-def trunk_frames(steps: int) -> int:
+def trunk_frames(steps: int, blocks: tuple = BLOCKS) -> int:
     """Input frames the trunk needs to give `steps` steps (the layers' valid-time arithmetic, backwards)."""
     n = steps
-    for stride, pool in reversed(BLOCKS):
+    for stride, pool in reversed(blocks):
         n = n * (pool[1] if pool else 1)
         n = (n - 1) * stride + 3
     return n
@@ -42,10 +41,14 @@ class EmotionCNN(nn.Module):
     """Trunk, then mean and max over the steps (the classifier still sees where in frequency the energy
     is), dropout, a linear layer to the logits."""
 
-    def __init__(self, channels: tuple, dropout: float):
+    def __init__(self, channels: tuple, dropout: float, blocks: tuple = BLOCKS):
         super().__init__()
-        self.trunk = Trunk(channels)
-        bands = FRONTEND["n_mels"] // 2 ** sum(1 for _, pool in BLOCKS if pool)
+        self.trunk = Trunk(channels, blocks)
+        # An experiment's layers may need less context than config.STREAM's: they skip the oldest frames.
+        self.skip = INPUT_FRAMES - trunk_frames(window_steps(), blocks)
+        assert self.skip >= 0, "these layers need more context than config.STREAM gives"
+        assert trunk_frames(2, blocks) - trunk_frames(1, blocks) == STREAM["step_frames"], "another step than config.STREAM's"
+        bands = FRONTEND["n_mels"] // 2 ** sum(1 for _, pool in blocks if pool)
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels[-1] * bands, len(LABELS)))
 
     def head(self, steps: torch.Tensor) -> torch.Tensor:
@@ -57,7 +60,7 @@ class EmotionCNN(nn.Module):
         return self.classifier(torch.cat([steps.mean(dim=1), peak], dim=1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(time_major(self.trunk(x)))
+        return self.head(time_major(self.trunk(x[..., self.skip:] if self.skip else x)))
 
 
 def time_major(steps: torch.Tensor) -> torch.Tensor:

@@ -42,7 +42,7 @@ def train_model(clips: list, mel_sets: list, mean: np.ndarray, std: np.ndarray, 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = EmotionCNN(recipe.channels, recipe.dropout)
+    model = EmotionCNN(recipe.channels, recipe.dropout, recipe.blocks)
     normalizer = Normalizer(mean, std)
     model = model.to(memory_format=torch.channels_last)
     criterion = nn.CrossEntropyLoss(weight=class_weights(clips, recipe), label_smoothing=recipe.label_smoothing)
