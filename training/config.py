@@ -14,14 +14,6 @@ FRONTEND = {
 }
 LOG_FLOOR_DB = 10.0 * math.log10(FRONTEND["amin"])
 WINDOW = {"frames": 300, "hop_frames": 50}
-# The streaming model (model.EmotionCNN): a causal trunk turns frames into one step per `step_frames` frames,
-# each step also seeing the `context_frames` before its own frames; a head pools the window's steps. The
-# whole-window input is the window plus its context; each hop the runtime runs the trunk on the hop's frames,
-# each layer's context carried as the trunk's state (models/METADATA.md). model.trunk_frames checks these
-# against the layers.
-STREAM = {"context_frames": 61, "step_frames": 10}
-INPUT_FRAMES = WINDOW["frames"] + STREAM["context_frames"]
-INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], INPUT_FRAMES)
 # Each frame's dB moved by the level of the `frames` frames ending at it (features.Normalizer): a causal
 # stand-in for the whole-window level that v5/v6 normalized, so a constant gain still cancels.
 LEVEL_FRAMES = 300
@@ -51,8 +43,8 @@ class Recipe:
     weight_decay: float = 1e-3
     tess_per_ravdess: float = 0.5         # TESS clips drawn per epoch, relative to RAVDESS clips
     channels: tuple = (16, 32, 64, 128)
-    # Per trunk block: (time stride of its convolution, max pooling (bands, frames) after it or None).
-    # Other layers than these (an experiment's) see only the last model.trunk_frames of the input's frames.
+    # Per trunk block: (time stride of its convolution, max pooling (bands, frames) after it or None); the
+    # shipped recipe's give STREAM. An experiment's layers that need less context see the input's last frames.
     blocks: tuple = ((2, (2, 5)), (1, (2, 1)), (1, (2, 1)), (1, None))
     dropout: float = 0.3
     speeds: tuple = (0.9, 1.0, 1.1)       # speed perturbation, precomputed as extra feature sets
@@ -73,6 +65,32 @@ class Recipe:
 
 
 RECIPE = Recipe()
+
+
+def trunk_frames(steps: int, blocks: tuple) -> int:
+    """Input frames a trunk of these blocks (3-frame convolutions, valid in time) needs to give `steps` steps:
+    the layers' arithmetic, backwards."""
+    n = steps
+    for stride, pool in reversed(blocks):
+        n = n * (pool[1] if pool else 1)
+        n = (n - 1) * stride + 3
+    return n
+
+
+def stream(blocks: tuple) -> dict:
+    """A trunk's frames per step and the frames before a step's own that it also sees."""
+    step = trunk_frames(2, blocks) - trunk_frames(1, blocks)
+    return {"context_frames": trunk_frames(1, blocks) - step, "step_frames": step}
+
+
+# The streaming model (model.EmotionCNN): a causal trunk turns frames into one step per `step_frames` frames,
+# each step also seeing the `context_frames` before its own frames; a head pools the window's steps. The
+# whole-window input is the window plus its context; each hop the runtime runs the trunk on the hop's frames,
+# each layer's context carried as the trunk's state (models/METADATA.md).
+STREAM = stream(RECIPE.blocks)
+assert WINDOW["hop_frames"] % STREAM["step_frames"] == 0, "a hop must give whole steps"
+INPUT_FRAMES = WINDOW["frames"] + STREAM["context_frames"]
+INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], INPUT_FRAMES)
 SMOKE = dataclasses.replace(
     RECIPE, name="smoke", folds=2, actors=(1, 2, 3, 4), tess_limit=60, epochs=1, speeds=(1.0,),
     calibration_windows=32, waveform_copies=1, conditions=("clean", "babble-10dB", "room-medium", "telephone"),

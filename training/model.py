@@ -9,7 +9,7 @@ computes each step once and keeps the window's steps in a ring buffer (src/windo
 import torch
 from torch import nn
 
-from .config import FRONTEND, INPUT_FRAMES, LABELS, RECIPE, STREAM, WINDOW
+from .config import FRONTEND, INPUT_FRAMES, LABELS, RECIPE, STREAM, WINDOW, stream, trunk_frames
 
 BLOCKS = RECIPE.blocks  # the shipped layers, which config.STREAM describes
 
@@ -28,15 +28,6 @@ class Trunk(nn.Sequential):
         super().__init__(*layers)
 
 
-def trunk_frames(steps: int, blocks: tuple = BLOCKS) -> int:
-    """Input frames the trunk needs to give `steps` steps (the layers' valid-time arithmetic, backwards)."""
-    n = steps
-    for stride, pool in reversed(blocks):
-        n = n * (pool[1] if pool else 1)
-        n = (n - 1) * stride + 3
-    return n
-
-
 class EmotionCNN(nn.Module):
     """Trunk, then mean and max over the steps (the classifier still sees where in frequency the energy
     is), dropout, a linear layer to the logits."""
@@ -47,7 +38,7 @@ class EmotionCNN(nn.Module):
         # An experiment's layers may need less context than config.STREAM's: they skip the oldest frames.
         self.skip = INPUT_FRAMES - trunk_frames(window_steps(), blocks)
         assert self.skip >= 0, "these layers need more context than config.STREAM gives"
-        assert trunk_frames(2, blocks) - trunk_frames(1, blocks) == STREAM["step_frames"], "another step than config.STREAM's"
+        assert stream(blocks)["step_frames"] == STREAM["step_frames"], "another step than config.STREAM's"
         bands = FRONTEND["n_mels"] // 2 ** sum(1 for _, pool in blocks if pool)
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels[-1] * bands, len(LABELS)))
 
@@ -71,9 +62,6 @@ def time_major(steps: torch.Tensor) -> torch.Tensor:
 def window_steps() -> int:
     return WINDOW["frames"] // STREAM["step_frames"]
 
-
-assert trunk_frames(window_steps()) == INPUT_FRAMES, "config.STREAM disagrees with the trunk's layers"
-assert trunk_frames(WINDOW["hop_frames"] // STREAM["step_frames"]) == WINDOW["hop_frames"] + STREAM["context_frames"]
 
 
 def multiply_adds(model: nn.Module) -> int:
