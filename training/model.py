@@ -63,7 +63,6 @@ def window_steps() -> int:
     return WINDOW["frames"] // STREAM["step_frames"]
 
 
-
 def multiply_adds(model: nn.Module) -> int:
     """Multiply-adds of the convolutions and linear layers for one input window."""
     total = 0
