@@ -75,9 +75,9 @@ pub enum MelNorm {
 pub struct Normalization {
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
-    /// A frame's level is the mean dB of the real elements of the frames ending at it, this many.
+    /// A frame's level is the power mean (in dB) of the real elements of the frames ending at it, this many.
     pub level_frames: usize,
-    /// The training set's mean level, in dB: where every frame's level is moved.
+    /// The training clips' mean level, in dB: where every frame's level is moved.
     pub reference_db: f64,
 }
 
@@ -139,8 +139,8 @@ pub struct DecisionParams {
     pub full_confidence_seconds: f32,
 }
 
-/// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head, "/4" the trunk's state).
-pub const FORMAT: &str = "voice-emotion-model/4";
+/// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head, "/4" the trunk's state, "/5" the level as a power mean).
+pub const FORMAT: &str = "voice-emotion-model/5";
 
 impl ModelMetadata {
     /// Parses and checks metadata JSON; every inconsistency is an [`Error::Metadata`].
@@ -295,7 +295,7 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains(r#"format is "voice-emotion-model/2", this runtime reads "voice-emotion-model/4""#),
+                .contains(r#"format is "voice-emotion-model/2", this runtime reads "voice-emotion-model/5""#),
             "{err}"
         );
     }

@@ -8,10 +8,14 @@ use crate::metadata::ModelMetadata;
 /// An element is real (not padding, not digital silence) when it is this far above the floor.
 const REAL_ABOVE_FLOOR_DB: f32 = 0.005;
 
+/// `exp(db * DB_TO_LN_POWER)` is `10^(db / 10)`, the power of a dB value (`exp` is cheaper than `powf`).
+const DB_TO_LN_POWER: f64 = std::f64::consts::LN_10 / 10.0;
+
 /// Normalizes a stream of dB frames as training did (`training/features.py`, `Normalizer`): each
-/// frame's real elements are moved by the level of the `level_frames` frames ending at it (the mean
-/// dB of their real elements) minus the reference level, so a constant gain cancels and the spectral
-/// shape stays; then `(db - mean[band]) / std[band]`. Causal: a frame depends only on frames up to it.
+/// frame's real elements are moved by the level of the `level_frames` frames ending at it (the power
+/// mean of their real elements, in dB: it follows the speech, not the pauses that noise fills) minus
+/// the reference level, so a constant gain cancels and the spectral shape stays; then
+/// `(db - mean[band]) / std[band]`. Causal: a frame depends only on frames up to it.
 #[derive(Debug, Clone)]
 pub struct LevelNormalizer {
     mean: Vec<f32>,
@@ -19,10 +23,8 @@ pub struct LevelNormalizer {
     real_above: f32,
     reference_db: f64,
     level_frames: usize,
-    /// Sum of the real elements' dB and their count, for each of the last `level_frames` frames.
+    /// Summed power of the real elements and their count, for each of the last `level_frames` frames.
     recent: VecDeque<(f64, u32)>,
-    sum: f64,
-    count: u64,
 }
 
 impl LevelNormalizer {
@@ -35,31 +37,30 @@ impl LevelNormalizer {
             reference_db: n.reference_db,
             level_frames: n.level_frames,
             recent: VecDeque::with_capacity(n.level_frames),
-            sum: 0.0,
-            count: 0,
         }
     }
 
     /// Normalizes the stream's next frame (`n_mels` dB values) into `out`.
     pub fn push(&mut self, db: &[f32], out: &mut [f32]) {
-        let (mut sum, mut count) = (0.0f64, 0u32);
+        let (mut power, mut count) = (0.0f64, 0u32);
         for &d in db.iter().filter(|&&d| d > self.real_above) {
-            sum += f64::from(d);
+            power += (f64::from(d) * DB_TO_LN_POWER).exp();
             count += 1;
         }
         if self.recent.len() == self.level_frames {
-            let (s, c) = self.recent.pop_front().expect("a full history");
-            self.sum -= s;
-            self.count -= u64::from(c);
+            self.recent.pop_front();
         }
-        self.recent.push_back((sum, count));
-        self.sum += sum;
-        self.count += u64::from(count);
+        self.recent.push_back((power, count));
+        // Summed afresh each frame (a few hundred additions): running sums would drift over an hour.
+        let (power, count) = self
+            .recent
+            .iter()
+            .fold((0.0, 0u64), |(p, n), &(fp, fc)| (p + fp, n + u64::from(fc)));
         // With nothing real in the history, the level is the reference: no shift.
-        let shift = if self.count == 0 {
+        let shift = if count == 0 {
             0.0
         } else {
-            (self.sum / self.count as f64 - self.reference_db) as f32
+            (10.0 * (power / count as f64).log10() - self.reference_db) as f32
         };
         for (band, (o, &d)) in out.iter_mut().zip(db).enumerate() {
             let moved = if d > self.real_above { d - shift } else { d };
@@ -79,8 +80,6 @@ impl LevelNormalizer {
     /// Forgets the stream so far.
     pub fn reset(&mut self) {
         self.recent.clear();
-        self.sum = 0.0;
-        self.count = 0;
     }
 }
 
@@ -165,6 +164,25 @@ mod tests {
     }
 
     #[test]
+    fn the_level_follows_speech_not_the_pauses() {
+        // Noise 20 dB under the speech filling every other frame moves a speech frame's shift by
+        // under a decibel (a mean of dB would move it by about 10).
+        let speech_frame_after = |pause_db: f32| {
+            let (mut n, _) = normalizer();
+            let mut out = vec![0.0; 64];
+            for t in 0..=600 {
+                n.push(&[if t % 2 == 0 { -30.0 } else { pause_db }; 64], &mut out);
+            }
+            out
+        };
+        let (quiet, noisy) = (speech_frame_after(-90.0), speech_frame_after(-50.0));
+        let std = EmotionModel::shipped().unwrap().metadata().normalization.std.clone();
+        for b in 0..64 {
+            assert!(((quiet[b] - noisy[b]) * std[b]).abs() < 1.0, "band {b}");
+        }
+    }
+
+    #[test]
     fn silence_stays_silence_and_the_history_is_bounded() {
         let (mut n, floor) = normalizer();
         let silence = n.silence(floor);
@@ -179,12 +197,13 @@ mod tests {
         let (mut fresh, _) = normalizer();
         fresh.push(&speech_like(0), &mut out);
         let meta = EmotionModel::shipped().unwrap().metadata().clone();
-        let level: f64 = out
+        let power: f64 = out
             .iter()
             .enumerate()
-            .map(|(b, v)| f64::from(v * meta.normalization.std[b] + meta.normalization.mean[b]))
+            .map(|(b, v)| 10f64.powf(f64::from(v * meta.normalization.std[b] + meta.normalization.mean[b]) / 10.0))
             .sum::<f64>()
             / 64.0;
+        let level = 10.0 * power.log10();
         assert!((level - meta.normalization.reference_db).abs() < 1e-3, "{level}");
     }
 }

@@ -105,11 +105,11 @@ def main() -> None:
     logits, labels = {k: [] for k in KINDS}, []
     for f, val_actors in enumerate(actor_folds(clips, RECIPE.folds)):
         train, val = split(clips, val_actors)
-        mean, std = band_stats([base[index[c]] for c in train])
+        stats = band_stats([base[index[c]] for c in train])
         labels += [c.label for c in val]
         for kind in KINDS:
             sess = session(args.folds / f"fold{f + 1}-{kind}.onnx")
-            logits[kind] += clip_logits(sess, [base[index[c]] for c in val], mean, std)
+            logits[kind] += clip_logits(sess, [base[index[c]] for c in val], stats)
     for kind, name in (("int8", "emotion.json"), ("float", "emotion-float.json")):
         meta = read(args.out / name)
         meta["metrics"]["cv"]["calibration"] = calibrate(logits[kind], np.array(labels))

@@ -2,7 +2,7 @@
 import dataclasses
 import math
 
-FORMAT = "voice-emotion-model/4"
+FORMAT = "voice-emotion-model/5"
 LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
 SAMPLE_RATE = 16000
 FRONTEND = {
@@ -14,7 +14,7 @@ FRONTEND = {
 }
 LOG_FLOOR_DB = 10.0 * math.log10(FRONTEND["amin"])
 WINDOW = {"frames": 300, "hop_frames": 50}
-# Each frame's dB moved by the level of the `frames` frames ending at it (features.Normalizer): a causal
+# Each frame's dB moved by the level of the LEVEL_FRAMES frames ending at it (features.Normalizer): a causal
 # stand-in for the whole-window level that v5/v6 normalized, so a constant gain still cancels.
 LEVEL_FRAMES = 300
 # The runtime's speech gate; the lead tunes it here and the pipeline copies it verbatim.
@@ -32,7 +32,7 @@ ONNX_OPSET = 17
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """Training recipe; one instance is the shipped recipe, another the smoke test's."""
-    name: str = "v7"                      # shown in the model card and in its successor's
+    name: str = "v8"                      # shown in the model card and in its successor's
     seed: int = 20240611
     folds: int = 5
     actors: tuple = tuple(range(1, 21))   # RAVDESS actors used for CV and the final model

@@ -8,7 +8,7 @@ from sklearn.metrics import confusion_matrix, recall_score
 
 from .config import INPUT_SHAPE, LABELS
 from .export import INPUT_NAME
-from .features import Normalizer, clip_ends
+from .features import Normalizer, Stats, clip_ends
 
 
 def session(path: Path, threads: int = 2) -> ort.InferenceSession:
@@ -35,9 +35,9 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return p / p.sum(axis=-1, keepdims=True)
 
 
-def clip_logits(sess, mels: list, mean: np.ndarray, std: np.ndarray) -> list:
+def clip_logits(sess, mels: list, stats: Stats) -> list:
     """Per clip, the logits [windows, n_labels] of every window (all windows, no speech gate)."""
-    normalizer = Normalizer(mean, std)
+    normalizer = Normalizer(stats)
     return [np.stack([window_logits(sess, w) for w in normalizer.windows(mel, clip_ends(mel.shape[1]))])
             for mel in mels]
 
@@ -47,9 +47,9 @@ def mean_softmax(logits: list, temperature: float = 1.0) -> np.ndarray:
     return np.stack([softmax(w, temperature).mean(axis=0) for w in logits])
 
 
-def clip_probabilities(sess, mels: list, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+def clip_probabilities(sess, mels: list, stats: Stats) -> np.ndarray:
     """[clips, n_labels]: per clip, the softmax averaged over every window."""
-    return mean_softmax(clip_logits(sess, mels, mean, std))
+    return mean_softmax(clip_logits(sess, mels, stats))
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:

@@ -21,7 +21,7 @@ from .evaluate import clip_probabilities, session
 from .features import band_stats, clip_features
 from .make_parity_fixtures import REPO
 from .conditions import condition_names
-from .pipeline import KINDS, ConditionScores, cross_validate, feature_sets, fold_features
+from .pipeline import KINDS, ConditionScores, cross_validate, feature_sets, fold_features, fold_trainings, train_all
 
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {
@@ -58,15 +58,15 @@ def rescore(names: list, clips: list, data: Path, work: Path) -> dict:
         train, val = split(clips, val_actors)
         members = []
         for name, recipe in zip(names, recipes):
-            mean, std = band_stats([base[index[c]] for c in train])
+            stats = band_stats([base[index[c]] for c in train])
             clean = [base[index[c]] for c in val]
-            members.append((name, mean, std, fold_features(clips, val_actors, clean, recipe, data)))
+            members.append((name, stats, fold_features(clips, val_actors, clean, recipe, data)))
         y_true = np.array([c.label for c in val])
         for kind in KINDS:
             sessions = [session(work / "exp" / n / f"fold{f + 1}-{kind}.onnx") for n, *_ in members]
             for cond in table.names:
-                probs = [clip_probabilities(sess, feats[cond], mean, std)
-                         for sess, (_, mean, std, feats) in zip(sessions, members)]
+                probs = [clip_probabilities(sess, feats[cond], stats)
+                         for sess, (_, stats, feats) in zip(sessions, members)]
                 table.add(kind, cond, val_actors, y_true, np.mean(probs, axis=0))
             print(f"fold {f + 1}" + table.last_fold(kind), flush=True)
     return table.summary()
@@ -83,7 +83,8 @@ def scores(cv: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("variants", nargs="+", choices=sorted(VARIANTS))
-    ap.add_argument("--threads", type=int, default=2, help="torch threads (1 to run two variants side by side)")
+    ap.add_argument("--processes", type=int, default=2, help="folds trained at once, each in its own process")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per process")
     ap.add_argument("--folds", type=int, nargs="+", help="only these folds (1-based), e.g. to finish a stopped run")
     ap.add_argument("--rescore", action="store_true",
                     help="score the variants' saved fold models (their average when several) instead of training")
@@ -105,11 +106,13 @@ def main() -> None:
         t0 = time.time()
         clips = select(load_manifest(data), recipe.actors, recipe.tess_limit)
         log = lambda m: print(m, flush=True)  # noqa: E731
+        trainings = fold_trainings(clips, recipe, work / "exp" / name, args.folds)
+        stats = train_all(trainings, data, recipe, args.processes, args.threads)
         cv = cross_validate(clips, feature_sets(clips, data, recipe, log), recipe, work / "exp" / name, data,
-                            log, only_folds=args.folds)
+                            stats, log, only_folds=args.folds)
         row = {"variant": name, "overrides": VARIANTS[name], "recipe": dataclasses.asdict(recipe),
                "seconds": round(time.time() - t0),
-               "threads": args.threads, "folds": args.folds or "all", **scores(cv)}
+               "processes": args.processes, "threads": args.threads, "folds": args.folds or "all", **scores(cv)}
         with open(work / "experiments.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
         print(f"| {name} | {row['float_ua_mean']:.3f} ± {row['float_ua_std']:.3f} | "

@@ -2,6 +2,7 @@
 disk cache."""
 import hashlib
 import json
+import typing
 from pathlib import Path
 
 import librosa
@@ -58,26 +59,51 @@ def clip_ends(n: int) -> list:
     return list(range(WINDOW["frames"], n + 1, WINDOW["hop_frames"])) if n >= WINDOW["frames"] else [n]
 
 
+class Stats(typing.NamedTuple):
+    """What the normalization learns from the training set: per-band mean and std of the dB frames, and the
+    reference level (the mean of the clips' levels), which a window of typical level is not moved from."""
+    mean: np.ndarray
+    std: np.ndarray
+    reference_db: float
+
+
+def frame_power(db, real):
+    """Per frame, the summed power of the real elements and their count ([..., frames] float64 tensors)."""
+    r = real.to(torch.float64)
+    return (torch.pow(10.0, db.double() / 10.0) * r).sum(-2), r.sum(-2)
+
+
+def trailing_level(db) -> torch.Tensor:
+    """Per frame, the level of the LEVEL_FRAMES frames ending at it: the power mean of their real elements in
+    dB (NaN if none). A power mean follows the speech, not the quiet between words, so noise filling the
+    pauses moves it little; a constant gain moves it by that gain. Sums over the window, not differences of
+    running sums, so a long loud stream cannot swamp a quiet one."""
+    db = torch.as_tensor(db, dtype=torch.float32)
+    power, count = frame_power(db, db > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB)
+    shape = power.shape
+    ones = torch.ones(1, 1, LEVEL_FRAMES, dtype=torch.float64)
+    window = lambda c: torch.nn.functional.conv1d(  # noqa: E731
+        torch.nn.functional.pad(c.reshape(-1, 1, shape[-1]), (LEVEL_FRAMES - 1, 0)), ones).reshape(shape)
+    power, count = window(power), window(count)
+    return torch.where(count > 0.5, 10.0 * torch.log10(power / count.clamp(min=1.0)),
+                       torch.full_like(power, float("nan")))
+
+
 class Normalizer:
     """dB frames -> model input, as the runtime does it (src/normalize.rs). Each frame's real elements (above
-    the log floor; padding and digital silence stay put) are moved by the level of the LEVEL_FRAMES frames
-    ending at it (the mean dB of their real elements) minus the training set's mean level, which cancels a
-    constant gain and keeps the spectral shape; then (db - mean[band]) / std[band]. On [..., n_mels, frames]
-    numpy arrays or torch tensors; the first HISTORY_FRAMES frames lack full history (callers drop them)."""
+    the log floor; padding and digital silence stay put) are moved by its trailing level (`trailing_level`)
+    minus the training set's reference level, which cancels a constant gain and keeps the spectral shape;
+    then (db - mean[band]) / std[band]. On [..., n_mels, frames] numpy arrays or torch tensors; the first
+    HISTORY_FRAMES frames lack full history (callers drop them)."""
 
-    def __init__(self, mean: np.ndarray, std: np.ndarray):
-        self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
-        self.reference_db = float(self.mean.astype(np.float64).mean())
+    def __init__(self, stats: Stats):
+        self.mean, self.std = np.asarray(stats.mean, np.float32), np.asarray(stats.std, np.float32)
+        self.reference_db = float(stats.reference_db)
 
     def __call__(self, db):
         x = torch.as_tensor(db, dtype=torch.float32)
         real = x > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB
-        r = real.to(torch.float64)
-        sums = torch.cumsum((x.double() * r).sum(-2), -1)
-        counts = torch.cumsum(r.sum(-2), -1)
-        trailing = lambda c: c - torch.nn.functional.pad(c, (LEVEL_FRAMES, 0))[..., :c.shape[-1]]  # noqa: E731
-        sums, counts = trailing(sums), trailing(counts)
-        level = torch.where(counts > 0, sums / counts.clamp(min=1.0), torch.full_like(sums, self.reference_db))
+        level = torch.nan_to_num(trailing_level(x), nan=self.reference_db)  # nothing real yet: no shift
         x = x - ((level - self.reference_db).float()[..., None, :] * real)
         out = (x - torch.from_numpy(self.mean)[:, None]) / torch.from_numpy(self.std)[:, None]
         return out.numpy() if isinstance(db, np.ndarray) else out
@@ -87,10 +113,17 @@ class Normalizer:
         return self(stream_slices(mel_db, ends))[..., HISTORY_FRAMES:]
 
 
-def band_stats(mels: list) -> tuple:
-    """Per-band mean and std over every frame of the given clips (the training set)."""
+def band_stats(mels: list) -> Stats:
+    """Per-band mean and std over every frame of the given clips (the training set), and the mean of the
+    clips' levels (each clip's power mean, as `trailing_level` measures it)."""
     frames = np.concatenate(mels, axis=1).astype(np.float64)
-    return frames.mean(axis=1).astype(np.float32), frames.std(axis=1).astype(np.float32)
+    levels = []
+    for m in mels:
+        power, count = frame_power(torch.as_tensor(m), torch.as_tensor(m) > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB)
+        if count.sum() > 0:
+            levels.append(10.0 * np.log10(float(power.sum() / count.sum())))
+    return Stats(frames.mean(axis=1).astype(np.float32), frames.std(axis=1).astype(np.float32),
+                 float(np.mean(levels)))
 
 
 def cache_dir(root: Path) -> Path:

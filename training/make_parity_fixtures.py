@@ -13,7 +13,7 @@ from .config import WINDOW
 from .data import load_manifest
 from .evaluate import session, window_logits
 from .features import Normalizer, load_audio, log_mel
-from .metadata import read
+from .metadata import read, stats
 
 REPO = Path(__file__).resolve().parent.parent
 # Different speakers, both corpora, several emotions; a clearly angry RAVDESS clip; two TESS clips
@@ -38,7 +38,7 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
     model = Path(model)
     float_model = model.with_name(model.stem + "-float.onnx")
     meta = read(model.with_suffix(".json"))
-    normalizer = Normalizer(meta["normalization"]["mean"], meta["normalization"]["std"])
+    normalizer = Normalizer(stats(meta))
     sessions = {"logits": session(model), "logits_float": session(float_model)}
     manifest = {c.path: c for c in load_manifest(data_dir)}
     out_dir = Path(out_dir)

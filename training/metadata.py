@@ -6,7 +6,7 @@ import numpy as np
 
 from .config import (DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, LEVEL_FRAMES, SAMPLE_RATE, SPEECH_GATE,
                      STREAM, WINDOW)
-from .features import Normalizer
+from .features import Stats
 from .model import window_steps
 
 
@@ -15,15 +15,15 @@ def decision(temperature: float) -> dict:
     return {"temperature": float(temperature), **DECISION}
 
 
-def metadata(mean: np.ndarray, std: np.ndarray, temperature: float, metrics: dict, stem: str) -> dict:
+def metadata(stats: Stats, temperature: float, metrics: dict, stem: str) -> dict:
     """The metadata of the model whose files are STEM.onnx (whole window), STEM-trunk.onnx, STEM-head.onnx."""
     return {
         "format": FORMAT,
         "labels": list(LABELS),
         "sample_rate": SAMPLE_RATE,
         "frontend": dict(FRONTEND),
-        "normalization": {"mean": [float(v) for v in mean], "std": [float(v) for v in std],
-                          "level_frames": LEVEL_FRAMES, "reference_db": Normalizer(mean, std).reference_db},
+        "normalization": {"mean": [float(v) for v in stats.mean], "std": [float(v) for v in stats.std],
+                          "level_frames": LEVEL_FRAMES, "reference_db": float(stats.reference_db)},
         "window": dict(WINDOW),
         "input": {"shape": list(INPUT_SHAPE)},
         "stream": {**STREAM, "window_steps": window_steps(), "trunk": f"{stem}-trunk.onnx",
@@ -32,6 +32,12 @@ def metadata(mean: np.ndarray, std: np.ndarray, temperature: float, metrics: dic
         "decision": decision(temperature),
         "metrics": metrics,
     }
+
+
+def stats(meta: dict) -> Stats:
+    """The normalization a model's metadata describes."""
+    n = meta["normalization"]
+    return Stats(np.array(n["mean"], np.float32), np.array(n["std"], np.float32), n["reference_db"])
 
 
 def write(path: Path, meta: dict) -> None:

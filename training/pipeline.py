@@ -1,13 +1,15 @@
 """The whole recipe in one command, from the repo root:
 
-    python -m training.pipeline [--data ../shared/data] [--out models] [--smoke]
+    python -m training.pipeline [--data ../shared/data] [--out models] [--smoke] [--processes 2]
 
-Reads the manifest, computes (and caches) log-mel features, runs k-fold cross-validation by RAVDESS actor
-(float and int8 models of every fold scored on that fold's held-out actors), then trains the shipped model
-on every clip with the same recipe, exports and quantizes it, and writes the ONNX files, metadata JSON,
-confusion matrix, model card and parity fixtures."""
+Reads the manifest, computes (and caches) log-mel features, trains every model of the recipe (the k folds
+of cross-validation by RAVDESS actor, one per corpus for leave-corpus-out, and the shipped model on every
+clip), `--processes` at a time, then scores the fold models (float and int8, on each fold's held-out actors)
+and the corpus models, and writes the shipped model's ONNX files, metadata JSON, confusion matrix, model
+card and parity fixtures."""
 import argparse
 import dataclasses
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -21,10 +23,10 @@ from .config import LABELS, RECIPE, SMOKE
 from .data import actor_folds, load_manifest, select, split
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
 from .export import cut_trunk_and_head, export_float, quantize
-from .features import HISTORY_FRAMES, Normalizer, band_stats, clip_features
+from .features import HISTORY_FRAMES, Normalizer, Stats, band_stats, clip_features
 from .make_parity_fixtures import REPO, make_fixtures
 from .metadata import metadata, read, write
-from .model import multiply_adds
+from .model import EmotionCNN, multiply_adds
 from .train import train_model
 
 KINDS = ("float", "int8")
@@ -32,16 +34,16 @@ FEATURE_CACHE = REPO / "training" / "work"
 
 
 def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: Path, int8_path: Path,
-                   log) -> tuple:
-    """Train on clips, write the float and int8 ONNX models; returns (mean, std, torch model)."""
+                   log) -> Stats:
+    """Train on clips, write the float and int8 ONNX models; returns the normalization they expect."""
     base = mel_sets[recipe.speeds.index(1.0)]
-    mean, std = band_stats(base)
-    model = train_model(clips, mel_sets, mean, std, recipe, seed, log)
-    export_model(model, clips, base, mean, std, recipe, seed, float_path, int8_path)
-    return mean, std, model
+    stats = band_stats(base)
+    model = train_model(clips, mel_sets, stats, recipe, seed, log)
+    export_model(model, clips, base, stats, recipe, seed, float_path, int8_path)
+    return stats
 
 
-def export_model(model, clips: list, base: list, mean, std, recipe, seed: int, float_path: Path,
+def export_model(model, clips: list, base: list, stats: Stats, recipe, seed: int, float_path: Path,
                  int8_path: Path) -> None:
     """Write a trained model as float and int8 ONNX, the int8 one calibrated on windows of the clips picked
     with `seed`."""
@@ -49,7 +51,45 @@ def export_model(model, clips: list, base: list, mean, std, recipe, seed: int, f
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(clips), min(recipe.calibration_windows, len(clips)), replace=False)
     windows = np.stack([random_window(base[i], rng)[0] for i in picks])
-    quantize(float_path, int8_path, Normalizer(mean, std)(windows)[..., HISTORY_FRAMES:])
+    quantize(float_path, int8_path, Normalizer(stats)(windows)[..., HISTORY_FRAMES:])
+
+
+@dataclasses.dataclass(frozen=True)
+class Training:
+    """One model the pipeline trains: on which clips (indices into the recipe's clips), with which seed,
+    written where ({kind: ONNX path})."""
+    name: str
+    indices: tuple
+    seed: int
+    paths: dict
+
+
+def kind_paths(work: Path, name: str) -> dict:
+    """Where a training writes its float and int8 models."""
+    return {k: work / f"{name}-{k}.onnx" for k in KINDS}
+
+
+def _train(job: Training, data_dir: Path, recipe, threads: int) -> Stats:
+    """A worker process's training; it loads the cached features itself, so nothing large is pickled."""
+    t0 = time.time()
+    torch.set_num_threads(threads)
+    clips = select(load_manifest(data_dir), recipe.actors, recipe.tess_limit)
+    mel_sets = feature_sets(clips, data_dir, recipe, lambda m: None)
+    log = lambda m: print(f"{job.name}: {m}", flush=True)  # noqa: E731
+    stats = fit_and_export([clips[i] for i in job.indices], [[m[i] for i in job.indices] for m in mel_sets],
+                              recipe, job.seed, job.paths["float"], job.paths["int8"], log)
+    log(f"trained in {time.time() - t0:.0f} s")
+    return stats
+
+
+def train_all(jobs: list, data_dir: Path, recipe, processes: int, threads: int) -> dict:
+    """{name: normalization stats}: the trainings run `processes` at a time (each in a fresh process with
+    `threads` torch threads: one per core beats threads that spin-wait on each other), the biggest training
+    sets first so the last round is short."""
+    order = sorted(jobs, key=lambda j: -len(j.indices))
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        stats = pool.starmap(_train, [(j, data_dir, recipe, threads) for j in order], chunksize=1)
+    return {j.name: s for j, s in zip(order, stats)}
 
 
 class ConditionScores:
@@ -95,38 +135,44 @@ def fold_features(clips: list, val_actors: tuple, clean: list, recipe, data_dir:
     return {"clean": clean, **validation_features(clips, val_actors, data_dir, FEATURE_CACHE, names)}
 
 
-def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Path, log, only_folds=None) -> dict:
-    """k-fold by actor: per fold and model kind, UA and accuracy on the held-out actors, clean and under
-    every validation condition (training.acoustics.CONDITIONS), plus pooled out-of-fold figures and the
-    confidence calibration fitted on the out-of-fold clean windows (training.calibration). only_folds
-    (1-based fold numbers) runs a subset, for experiments split across processes; the pipeline runs them all."""
+def cv_folds(clips: list, recipe, only_folds=None) -> list:
+    """(fold number from 1, validation actors) of the k folds by actor; only_folds picks some."""
+    return [(f + 1, val) for f, val in enumerate(actor_folds(clips, recipe.folds))
+            if not only_folds or f + 1 in only_folds]
+
+
+def fold_trainings(clips: list, recipe, work: Path, only_folds=None) -> list:
+    """The cross-validation's trainings: each fold's model on the other folds' clips."""
     work.mkdir(parents=True, exist_ok=True)
+    index = {c: i for i, c in enumerate(clips)}
+    return [Training(f"fold{f}", tuple(index[c] for c in split(clips, val)[0]), recipe.seed + f - 1,
+                     kind_paths(work, f"fold{f}")) for f, val in cv_folds(clips, recipe, only_folds)]
+
+
+def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Path, stats: dict, log,
+                   only_folds=None) -> dict:
+    """k-fold by actor, scoring the trained fold models (fold_trainings; `stats` from train_all): per fold
+    and model kind, UA and accuracy on the held-out actors, clean and under every validation condition
+    (training.acoustics.CONDITIONS), plus pooled out-of-fold figures and the confidence calibration fitted on
+    the out-of-fold clean windows (training.calibration)."""
     base = mel_sets[recipe.speeds.index(1.0)]
     table = ConditionScores(condition_names(recipe))
     index = {c: i for i, c in enumerate(clips)}
     out_of_fold, labels = {k: [] for k in KINDS}, []
-    for f, val_actors in enumerate(actor_folds(clips, recipe.folds)):
-        if only_folds and f + 1 not in only_folds:
-            continue
-        t0 = time.time()
-        log(f"fold {f + 1}/{recipe.folds}: validation actors {val_actors}")
-        train, val = split(clips, val_actors)
-        tr, va = [index[c] for c in train], [index[c] for c in val]
-        paths = {k: work / f"fold{f + 1}-{k}.onnx" for k in KINDS}
-        mean, std, _ = fit_and_export(train, [[m[i] for i in tr] for m in mel_sets], recipe,
-                                      recipe.seed + f, paths["float"], paths["int8"], log)
-        features = fold_features(clips, val_actors, [base[i] for i in va], recipe, data_dir)
+    for f, val_actors in cv_folds(clips, recipe, only_folds):
+        log(f"fold {f}/{recipe.folds}: validation actors {val_actors}")
+        val = split(clips, val_actors)[1]
+        features = fold_features(clips, val_actors, [base[index[c]] for c in val], recipe, data_dir)
         y_true = np.array([c.label for c in val])
         labels += y_true.tolist()
-        for kind in KINDS:
-            sess = session(paths[kind])
+        for kind, path in kind_paths(work, f"fold{f}").items():
+            sess = session(path)
             for name in table.names:
-                logits = clip_logits(sess, features[name], mean, std)
+                logits = clip_logits(sess, features[name], stats[f"fold{f}"])
                 table.add(kind, name, val_actors, y_true, mean_softmax(logits))
                 if name == "clean":
                     out_of_fold[kind] += logits
             log(table.last_fold(kind))
-        log(f"  fold time {time.time() - t0:.0f} s")
     cv = table.summary()
     for kind in KINDS:
         cv[kind]["calibration"] = calibration.calibrate(out_of_fold[kind], np.array(labels))
@@ -136,24 +182,28 @@ def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Pa
     return cv
 
 
-def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, log) -> dict:
-    """Trained on one corpus alone, scored on all clips of the other, over the emotions both corpora have
-    (predictions restricted to them): a proxy for corpora and languages the pipeline does not have."""
+CORPORA = ("ravdess", "tess")
+
+
+def corpus_trainings(clips: list, recipe, work: Path) -> list:
+    """The leave-corpus-out trainings: a model on each corpus alone."""
+    return [Training(f"{source}-only", tuple(i for i, c in enumerate(clips) if c.corpus == source),
+                     recipe.seed + 200, kind_paths(work, f"{source}-only")) for source in CORPORA]
+
+
+def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dict, log) -> dict:
+    """The corpus_trainings' models scored on all clips of the other corpus, over the emotions both corpora
+    have (predictions restricted to them): a proxy for corpora and languages the pipeline does not have."""
     base = mel_sets[recipe.speeds.index(1.0)]
-    corpora = ("ravdess", "tess")
-    shared = sorted(set.intersection(*({c.label for c in clips if c.corpus == k} for k in corpora)))
+    shared = sorted(set.intersection(*({c.label for c in clips if c.corpus == k} for k in CORPORA)))
     out = {}
-    for source, target in (corpora, corpora[::-1]):
-        tr = [i for i, c in enumerate(clips) if c.corpus == source]
+    for source, target in (CORPORA, CORPORA[::-1]):
         te = [i for i, c in enumerate(clips) if c.corpus == target and c.label in shared]
-        paths = {k: work / f"{source}-only-{k}.onnx" for k in KINDS}
-        log(f"leave-corpus-out: trained on {source} ({len(tr)} clips), scored on {target} ({len(te)} clips)")
-        mean, std, _ = fit_and_export([clips[i] for i in tr], [[m[i] for i in tr] for m in mel_sets], recipe,
-                                      recipe.seed + 200, paths["float"], paths["int8"], log)
+        log(f"leave-corpus-out: trained on {source}, scored on {target} ({len(te)} clips)")
         y_true = np.array([clips[i].label for i in te])
         out[f"{source}->{target}"] = {}
-        for kind in KINDS:
-            probs = clip_probabilities(session(paths[kind]), [base[i] for i in te], mean, std)
+        for kind, path in kind_paths(work, f"{source}-only").items():
+            probs = clip_probabilities(session(path), [base[i] for i in te], stats[f"{source}-only"])
             s = scores(y_true, np.array(shared)[probs[:, shared].argmax(1)])
             out[f"{source}->{target}"][kind] = {"ua": s["ua"], "accuracy": s["accuracy"], "recall": s["recall"],
                                                 "labels": [LABELS[i] for i in shared]}
@@ -185,30 +235,33 @@ def replaced_model(out: Path) -> dict:
             "cv": {k: {m: v["cv"][m] for m in keep} for k, v in metrics.items()}}
 
 
-def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print, threads: int = 2) -> dict:
+def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print, processes: int = 2,
+        threads: int = 1) -> dict:
     t0 = time.time()
-    torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
     clips = select(load_manifest(data_dir), recipe.actors, recipe.tess_limit)
     mel_sets = feature_sets(clips, data_dir, recipe, log)
 
-    cv = cross_validate(clips, mel_sets, recipe, work, data_dir, log)
-    log(f"cross-validation done: {time.time() - t0:.0f} s")
-    lco = leave_corpus_out(clips, mel_sets, recipe, work, log)
-
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
-    mean, std, model = fit_and_export(clips, mel_sets, recipe, recipe.seed + 100, paths["float"],
-                                      paths["int8"], log)
+    shipped_training = Training("shipped", tuple(range(len(clips))), recipe.seed + 100, paths)
+    stats = train_all([*fold_trainings(clips, recipe, work), *corpus_trainings(clips, recipe, work), shipped_training],
+                      data_dir, recipe, processes, threads)
+    log(f"every model trained: {time.time() - t0:.0f} s")
+    torch.set_num_threads(threads)
+    cv = cross_validate(clips, mel_sets, recipe, work, data_dir, stats, log)
+    lco = leave_corpus_out(clips, mel_sets, recipe, work, stats, log)
+    stats = stats["shipped"]
+    layers = EmotionCNN(recipe.channels, recipe.dropout, recipe.blocks)  # its size: training does not change it
     for path in paths.values():
         cut_trunk_and_head(path, path.with_name(f"{path.stem}-trunk.onnx"), path.with_name(f"{path.stem}-head.onnx"))
     ravdess = [i for i, c in enumerate(clips) if c.corpus == "ravdess"]
     base = mel_sets[recipe.speeds.index(1.0)]
-    top = {k: clip_probabilities(session(paths[k]), [base[i] for i in ravdess], mean, std).argmax(1)
+    top = {k: clip_probabilities(session(paths[k]), [base[i] for i in ravdess], stats).argmax(1)
            for k in KINDS}
     seconds = time.time() - t0
     shipped = {
-        "parameters": int(sum(p.numel() for p in model.parameters())),
-        "macs_per_window": multiply_adds(model),
+        "parameters": int(sum(p.numel() for p in layers.parameters())),
+        "macs_per_window": multiply_adds(layers),
         "file_bytes": {k: {part: p.stat().st_size for part, p in
                            (("whole", paths[k]), *((s, paths[k].with_name(f"{paths[k].stem}-{s}.onnx")) for s in ("trunk", "head")))}
                        for k in KINDS},
@@ -228,7 +281,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
         "recipe": dataclasses.asdict(recipe),
     }
     for kind in KINDS:
-        write(paths[kind].with_suffix(".json"), metadata(mean, std, cv[kind]["calibration"]["temperature"],
+        write(paths[kind].with_suffix(".json"), metadata(stats, cv[kind]["calibration"]["temperature"],
                                                          {"model": kind, "cv": cv[kind], **common}, paths[kind].stem))
     card.confusion_png(np.array(cv["int8"]["pooled"]["confusion"]), out / "confusion.png")
     calibration.reliability_png(cv["int8"]["calibration"], out / "reliability.png")
@@ -243,15 +296,16 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=REPO / "models")
     ap.add_argument("--smoke", action="store_true", help="tiny subset and 1 epoch: checks the plumbing")
-    ap.add_argument("--threads", type=int, default=2,
-                    help="torch threads; 1 is much faster when other jobs load the cores (no spin-waiting)")
+    ap.add_argument("--processes", type=int, default=2, help="trainings run at once, each in its own process")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads per process; 1 is much faster when other jobs load the cores (no spin-waiting)")
     args = ap.parse_args()
     out = args.out.resolve()
     shipped = out == (REPO / "models").resolve()
     fixtures = REPO / "tests" / "fixtures" / "parity" if shipped else out / "parity"
     work = REPO / "training" / "work" / ("smoke" if args.smoke else "cv")
     run(args.data.resolve(), out, SMOKE if args.smoke else RECIPE, work, fixtures,
-        log=lambda m: print(m, flush=True), threads=args.threads)
+        log=lambda m: print(m, flush=True), processes=args.processes, threads=args.threads)
 
 
 if __name__ == "__main__":

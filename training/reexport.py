@@ -27,7 +27,7 @@ from .evaluate import session, window_logits
 from .export import cut_trunk_and_head
 from .features import Normalizer, clip_features
 from .make_parity_fixtures import REPO
-from .metadata import read, write
+from .metadata import read, stats, write
 from .model import EmotionCNN
 from .pipeline import FEATURE_CACHE, export_model
 
@@ -57,7 +57,7 @@ def trained_model(float_onnx: Path) -> EmotionCNN:
 
 def parity_windows(meta: dict, fixtures: Path) -> np.ndarray:
     """Every whole-window input the parity fixtures score (the windows a stream of each clip gives)."""
-    normalizer = Normalizer(meta["normalization"]["mean"], meta["normalization"]["std"])
+    normalizer = Normalizer(stats(meta))
     index = json.loads((fixtures / "parity.json").read_text())
     return np.concatenate([
         normalizer.windows(np.fromfile(fixtures / c["mel_db"], "<f4").reshape(-1, c["frames"]), c["window_ends"])
@@ -76,11 +76,10 @@ def main() -> None:
     assert meta["metrics"]["recipe"]["name"] == recipe.name, "the model was trained with another recipe"
     clips = select(load_manifest(args.data), recipe.actors, recipe.tess_limit)
     base = clip_features(clips, args.data, FEATURE_CACHE, 1.0)
-    mean, std = (np.array(meta["normalization"][k], np.float32) for k in ("mean", "std"))
     windows = parity_windows(meta, REPO / "tests" / "fixtures" / "parity")
     with tempfile.TemporaryDirectory() as tmp:
         new = {"int8": Path(tmp) / int8_path.name, "float": Path(tmp) / float_path.name}
-        export_model(trained_model(float_path), clips, base, mean, std, recipe, recipe.seed + 100, new["float"],
+        export_model(trained_model(float_path), clips, base, stats(meta), recipe, recipe.seed + 100, new["float"],
                      new["int8"])
         for kind, old in (("int8", int8_path), ("float", float_path)):
             path = new[kind]

@@ -7,7 +7,7 @@ from torch import nn
 
 from .augment import gain_and_noise, random_window, spec_augment
 from .config import LABELS
-from .features import HISTORY_FRAMES, Normalizer
+from .features import HISTORY_FRAMES, Normalizer, Stats
 from .model import EmotionCNN
 
 
@@ -36,14 +36,14 @@ def class_weights(clips: list, recipe) -> torch.Tensor:
     return torch.tensor(weights / weights[counts > 0].mean(), dtype=torch.float32)
 
 
-def train_model(clips: list, mel_sets: list, mean: np.ndarray, std: np.ndarray, recipe, seed: int,
+def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
                 log=print) -> EmotionCNN:
     """Train on clips; mel_sets[k][i] is clip i's features at speed recipe.speeds[k]."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     model = EmotionCNN(recipe.channels, recipe.dropout, recipe.blocks)
-    normalizer = Normalizer(mean, std)
+    normalizer = Normalizer(stats)
     model = model.to(memory_format=torch.channels_last)
     criterion = nn.CrossEntropyLoss(weight=class_weights(clips, recipe), label_smoothing=recipe.label_smoothing)
     labels = torch.tensor([c.label for c in clips])

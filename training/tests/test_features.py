@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from training.config import FRONTEND, INPUT_SHAPE, LEVEL_FRAMES, LOG_FLOOR_DB, SAMPLE_RATE, WINDOW
-from training.features import HISTORY_FRAMES, Normalizer, clip_ends, log_mel, n_frames, stream_slices
+from training.features import (HISTORY_FRAMES, Normalizer, Stats, clip_ends, log_mel, n_frames, stream_slices,
+                               trailing_level)
 
 
 def test_contract_values():
@@ -56,20 +57,30 @@ def test_level_normalization_cancels_gain_and_keeps_floor():
     rng = np.random.default_rng(3)
     mean, std = rng.uniform(-70, -40, 64).astype(np.float32), rng.uniform(10, 20, 64).astype(np.float32)
     mel = np.maximum(rng.normal(-55, 12, (64, 500)), LOG_FLOOR_DB + 5).astype(np.float32)
-    norm = Normalizer(mean, std)
+    norm = Normalizer(Stats(mean, std, -35.0))
     x, louder = norm.windows(mel, [500]), norm.windows(mel + 9.0, [500])
     np.testing.assert_allclose(louder, x, atol=1e-4)
     short = norm.windows(mel[:, :100], [100])[0]
     np.testing.assert_allclose(short[:, :-100], np.broadcast_to(((LOG_FLOOR_DB - mean) / std)[:, None], (64, 261)), atol=1e-5)
     # A frame's shift uses only frames up to it: the first real frame is moved to the reference level.
     first = short[:, -100] * std + mean
-    np.testing.assert_allclose(first.mean(), norm.reference_db, atol=1e-3)
+    np.testing.assert_allclose(10 * np.log10(np.mean(10 ** (first / 10))), norm.reference_db, atol=1e-3)
     quiet = norm(np.full((64, 10), LOG_FLOOR_DB, np.float32))
     np.testing.assert_allclose(quiet, np.broadcast_to(((LOG_FLOOR_DB - mean) / std)[:, None], (64, 10)), atol=1e-5)
 
 
+def test_level_follows_speech_not_pauses():
+    """The power mean is held by the loud frames: noise 20 dB under the speech filling its pauses moves the
+    level by less than a decibel (a mean of dB would move by about 10)."""
+    speech = np.full((64, 600), -30.0, np.float32)
+    quiet, noisy = speech.copy(), speech.copy()
+    quiet[:, 1::2], noisy[:, 1::2] = -90.0, -50.0
+    levels = [trailing_level(m)[-1].item() for m in (quiet, noisy)]
+    assert abs(levels[1] - levels[0]) < 1.0
+
+
 def test_normalize_per_band():
     x = np.ones((64, 300), np.float32) * np.arange(64, dtype=np.float32)[:, None]
-    out = Normalizer(np.arange(64, dtype=np.float32) - 0.0, np.full(64, 2.0, np.float32))(x)
-    level = (x.mean() - np.arange(64).mean())  # every frame's level minus the reference
+    out = Normalizer(Stats(np.arange(64, dtype=np.float32), np.full(64, 2.0, np.float32), 40.0))(x)
+    level = 10 * np.log10(np.mean(10 ** (np.arange(64) / 10))) - 40.0  # every frame's level minus the reference
     np.testing.assert_allclose(out, -level / 2.0, atol=1e-5)

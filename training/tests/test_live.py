@@ -3,7 +3,7 @@ windows and padding, and the recognizer's smoothing."""
 import numpy as np
 
 from training.config import LOG_FLOOR_DB
-from training.features import Normalizer
+from training.features import Normalizer, Stats
 from training.live import (by_speech, frame_levels, full_window_speech, is_speech, live_windows, probabilities,
                            smooth)
 
@@ -35,7 +35,7 @@ def _speech(frames: int) -> np.ndarray:
 
 
 def test_live_windows_follow_the_stream():
-    norm = Normalizer(np.full(64, -60.0, np.float32), np.full(64, 10.0, np.float32))
+    norm = Normalizer(Stats(np.full(64, -60.0, np.float32), np.full(64, 10.0, np.float32), -40.0))
     floor = (LOG_FLOOR_DB + 60.0) / 10.0
     windows, seconds, gated = live_windows(_speech(250), norm, lead=2.0, tail=3.0)
     # 200 + 250 + 300 frames: a window (with its context) every 50 frames.

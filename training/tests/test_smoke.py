@@ -9,7 +9,7 @@ import pytest
 from training.data import load_manifest
 from training.evaluate import clip_probabilities, session
 from training.features import clip_features
-from training.metadata import read
+from training.metadata import read, stats
 
 from .conftest import REPO
 
@@ -34,9 +34,8 @@ def test_smoke_pipeline(smoke_out, data_dir):
         assert all(len(w) == 8 for w in clip["logits"])
 
     meta = read(out / "emotion.json")
-    mean, std = np.array(meta["normalization"]["mean"]), np.array(meta["normalization"]["std"])
     clips = load_manifest(data_dir)[::100]
     mels = clip_features(clips, data_dir, REPO / "training" / "work")
-    top = [clip_probabilities(session(out / name), mels, mean, std).argmax(1)
+    top = [clip_probabilities(session(out / name), mels, stats(meta)).argmax(1)
            for name in ("emotion.onnx", "emotion-float.onnx")]
     assert np.mean(top[0] == top[1]) >= 0.8
