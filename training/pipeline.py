@@ -240,7 +240,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     t0 = time.time()
     out.mkdir(parents=True, exist_ok=True)
     clips = select(load_manifest(data_dir), recipe.actors, recipe.tess_limit)
-    mel_sets = feature_sets(clips, data_dir, recipe, log)
+    mel_sets = feature_sets(clips, data_dir, recipe, log)  # rendered here: the trainings' processes only read them
 
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
     shipped_training = Training("shipped", tuple(range(len(clips))), recipe.seed + 100, paths)
