@@ -55,7 +55,8 @@ export function createHistory(strip, summary) {
 
 /**
  * One sentence about `runs` (as `createHistory` keeps them), `seconds` after Start:
- * "Mostly calm; angry for 4 s", "Angry for 12 s", "Calm for 5 s, sad for 4 s", "No speech yet".
+ * "Mostly calm; angry for 4 s", "Angry for 12 s", "Calm for 5 s, sad for 4 s", "Angry for under 1 s",
+ * "No speech yet".
  */
 export function summarize(runs, seconds) {
   const totals = new Map();
@@ -63,7 +64,12 @@ export function summarize(runs, seconds) {
     if (reading && reading.kind !== "no-speech") totals.set(reading.word, (totals.get(reading.word) ?? 0) + end - start);
   }
   const ranked = [...totals].filter(([, s]) => Math.round(s) > 0).sort((a, b) => b[1] - a[1]);
-  if (ranked.length === 0) return seconds <= HISTORY_SECONDS ? "No speech yet" : "No speech in the last minute";
+  if (ranked.length === 0) {
+    // Readings shown too briefly to count still mean there was speech: name the longest.
+    const [brief] = [...totals].sort((a, b) => b[1] - a[1]);
+    if (brief) return `${title(brief[0])} for under 1 s`;
+    return seconds <= HISTORY_SECONDS ? "No speech yet" : "No speech in the last minute";
+  }
   const phrases = ranked.map(([word, s]) => `${word} for ${Math.round(s)} s`);
   const speech = ranked.reduce((sum, [, s]) => sum + s, 0);
   if (ranked.length > 1 && ranked[0][1] >= speech / 2) return `Mostly ${ranked[0][0]}; ${phrases.slice(1).join(", ")}`;

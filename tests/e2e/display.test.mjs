@@ -117,6 +117,7 @@ test("the history's sentence says what the voice mostly sounded like, and for ho
   assert.equal(summarize(runs([calm, 5], [{ sad: 0.8 }, 4], [angry, 3]), 12), "Calm for 5 s, sad for 4 s, angry for 3 s");
   assert.equal(summarize(runs([{ calm: 0.35, sad: 0.3 }, 10], [angry, 4]), 14), "Mostly not sure; angry for 4 s");
   assert.equal(summarize(runs([null, 20]), 20), "No speech yet");
+  assert.equal(summarize(runs([null, 20], [angry, 0.3], [null, 2]), 22.3), "Angry for under 1 s");
   assert.equal(summarize(runs([null, 60]), 75), "No speech in the last minute");
   assert.equal(summarize([], 0), "No speech yet");
 });
