@@ -67,9 +67,14 @@ class Stats(typing.NamedTuple):
     reference_db: float
 
 
-def frame_power(db, real):
+def is_real(db: torch.Tensor) -> torch.Tensor:
+    """The elements that are neither padding nor digital silence."""
+    return db > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB
+
+
+def frame_power(db: torch.Tensor) -> tuple:
     """Per frame, the summed power of the real elements and their count ([..., frames] float64 tensors)."""
-    r = real.to(torch.float64)
+    r = is_real(db).to(torch.float64)
     return (torch.pow(10.0, db.double() / 10.0) * r).sum(-2), r.sum(-2)
 
 
@@ -79,7 +84,7 @@ def trailing_level(db) -> torch.Tensor:
     pauses moves it little; a constant gain moves it by that gain. Sums over the window, not differences of
     running sums, so a long loud stream cannot swamp a quiet one."""
     db = torch.as_tensor(db, dtype=torch.float32)
-    power, count = frame_power(db, db > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB)
+    power, count = frame_power(db)
     shape = power.shape
     ones = torch.ones(1, 1, LEVEL_FRAMES, dtype=torch.float64)
     window = lambda c: torch.nn.functional.conv1d(  # noqa: E731
@@ -102,7 +107,7 @@ class Normalizer:
 
     def __call__(self, db):
         x = torch.as_tensor(db, dtype=torch.float32)
-        real = x > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB
+        real = is_real(x)
         level = torch.nan_to_num(trailing_level(x), nan=self.reference_db)  # nothing real yet: no shift
         x = x - ((level - self.reference_db).float()[..., None, :] * real)
         out = (x - torch.from_numpy(self.mean)[:, None]) / torch.from_numpy(self.std)[:, None]
@@ -119,7 +124,7 @@ def band_stats(mels: list) -> Stats:
     frames = np.concatenate(mels, axis=1).astype(np.float64)
     levels = []
     for m in mels:
-        power, count = frame_power(torch.as_tensor(m), torch.as_tensor(m) > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB)
+        power, count = frame_power(torch.as_tensor(m))
         if count.sum() > 0:
             levels.append(10.0 * np.log10(float(power.sum() / count.sum())))
     return Stats(frames.mean(axis=1).astype(np.float32), frames.std(axis=1).astype(np.float32),

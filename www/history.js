@@ -63,13 +63,11 @@ export function summarize(runs, seconds) {
   for (const { start, end, reading } of runs) {
     if (reading && reading.kind !== "no-speech") totals.set(reading.word, (totals.get(reading.word) ?? 0) + end - start);
   }
-  const ranked = [...totals].filter(([, s]) => Math.round(s) > 0).sort((a, b) => b[1] - a[1]);
-  if (ranked.length === 0) {
-    // Readings shown too briefly to count still mean there was speech: name the longest.
-    const [brief] = [...totals].sort((a, b) => b[1] - a[1]);
-    if (brief) return `${title(brief[0])} for under 1 s`;
-    return seconds <= HISTORY_SECONDS ? "No speech yet" : "No speech in the last minute";
-  }
+  const longest = [...totals].sort((a, b) => b[1] - a[1]);
+  const ranked = longest.filter(([, s]) => Math.round(s) > 0);
+  // Readings shown too briefly to count still mean there was speech: name the longest.
+  if (ranked.length === 0 && longest.length) return `${title(longest[0][0])} for under 1 s`;
+  if (ranked.length === 0) return seconds <= HISTORY_SECONDS ? "No speech yet" : "No speech in the last minute";
   const phrases = ranked.map(([word, s]) => `${word} for ${Math.round(s)} s`);
   const speech = ranked.reduce((sum, [, s]) => sum + s, 0);
   if (ranked.length > 1 && ranked[0][1] >= speech / 2) return `Mostly ${ranked[0][0]}; ${phrases.slice(1).join(", ")}`;
