@@ -13,13 +13,16 @@ from .config import FRONTEND, WINDOW
 from .features import log_mel, stream_slices
 
 
-def random_window(mel_db: np.ndarray, rng: np.random.Generator) -> tuple:
+def random_window(mel_db: np.ndarray, rng: np.random.Generator, before: np.ndarray = None) -> tuple:
     """A window ending at a random frame of the clip (from its first full window on; a clip shorter than a
-    window ends it), with its context and level history (features.stream_slices). Returns (slice [n_mels,
-    frames] in dB, valid [frames] bool: the clip's own frames, not the floor before it)."""
+    window ends it), with its context and level history (features.stream_slices): after silence (the floor),
+    or right after `before` (another utterance's dB frames), as in a conversation. Returns (slice [n_mels,
+    frames] in dB, valid [frames] bool: the frames heard, not the floor before them)."""
+    start = 0 if before is None else before.shape[1]
+    stream = mel_db if before is None else np.concatenate([before, mel_db], axis=1)
     n = mel_db.shape[1]
-    end = int(rng.integers(min(n, WINDOW["frames"]), n + 1))
-    window = stream_slices(mel_db, [end])[0]
+    end = start + int(rng.integers(min(n, WINDOW["frames"]), n + 1))
+    window = stream_slices(stream, [end])[0]
     valid = np.arange(window.shape[1]) >= window.shape[1] - end
     return window, valid
 

@@ -53,6 +53,8 @@ CONDITION_TEXT = {
 
 
 def _condition_text(name: str) -> str:
+    if name.startswith("conversation-"):
+        return f"{_condition_text(name.removeprefix('conversation-'))}, heard right after another utterance of the speaker"
     if name in CONDITION_TEXT:
         return CONDITION_TEXT[name]
     colour, snr = name.rsplit("-", 1)
@@ -64,13 +66,15 @@ def conditions_table(cv: dict, replaced: dict) -> str:
     """Markdown table: UA per condition, mean ± std over folds, int8 and float, beside the replaced model's."""
     names = list(cv["int8"].get("conditions", {}))
     old = (replaced or {}).get("cv", {})
-    has_old = all(n in old.get("int8", {}).get("conditions", {}) for n in names) and bool(names)
+    has_old = "clean" in old.get("int8", {}).get("conditions", {})
     head = "| condition | what | int8 | float |" + (" replaced int8 | replaced float | int8 change |" if has_old else "")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for n in names:
         new = [cv[k]["conditions"][n] for k in ("int8", "float")]
         row = f"| {n} | {_condition_text(n)} | " + " | ".join(f"{c['ua_mean']:.3f} ± {c['ua_std']:.3f}" for c in new) + " |"
-        if has_old:
+        if has_old and n not in old["int8"]["conditions"]:
+            row += " not scored | not scored | |"
+        elif has_old:
             prev = [old[k]["conditions"][n] for k in ("int8", "float")]
             row += " " + " | ".join(f"{c['ua_mean']:.3f} ± {c['ua_std']:.3f}" for c in prev)
             row += f" | {100 * (new[0]['ua_mean'] - prev[0]['ua_mean']):+.1f} |"
@@ -230,7 +234,8 @@ cross-validation figures above (same recipe, same code) estimate it.
 Recipe: {rec['epochs']} epochs, AdamW (lr {rec['lr']}, one-cycle, weight decay {rec['weight_decay']}), batch {rec['batch_size']};
 each epoch every RAVDESS training clip plus {rec['tess_per_ravdess']}× as many TESS clips drawn at random; class-weighted
 cross-entropy: {rec['class_balance']}; windows ending at a random frame of the clip (from its first full window on;
-a short clip whole, after the floor), with their context and the 3 s before them for the level normalization;
+a short clip whole), with their context and the 3 s before them for the level normalization, heard after silence
+(the floor) or, for {100 * rec.get('conversation', 0.0):.0f}% of windows, right after another clip of the same speaker;
 speed perturbation {rec['speeds']}; gain ±{rec['gain_db']} dB; white/pink noise at {rec['snr_db'][0]:.0f}-{rec['snr_db'][1]:.0f} dB SNR on
 {100 * rec['noise_prob']:.0f}% of windows; SpecAugment {rec['freq_masks']}×{rec['freq_mask_width']} bands and
 {rec['time_masks']}×{rec['time_mask_width']} frames; mixup α {rec['mixup_alpha']}; label smoothing {rec.get('label_smoothing', 0.0)}; conv channels {rec['channels']},

@@ -14,7 +14,7 @@ import numpy as np
 from . import acoustics
 from .acoustics import CONDITIONS, TRAINING_SEEDS, random_chain, seed_of
 from .config import RECIPE
-from .data import actor_folds, load_manifest, select, split
+from .data import actor_folds, load_manifest, same_speaker, select, split
 from .features import cache_dir, clip_features, load_audio, log_mel
 
 
@@ -71,9 +71,23 @@ def fold_sources(clips: list, val_actors: tuple) -> tuple:
     return val, [c for c in train if c.corpus == "ravdess"]
 
 
+# Conditions also scored in conversation: each clip heard right after another utterance of its speaker under
+# the same condition, as a stream that has been listening holds it (its level history is speech, not silence).
+CONVERSATION = ("clean", "babble-10dB", "room-medium", "telephone", "far-quiet")
+
+
 def condition_names(recipe) -> tuple:
-    """The validation conditions a recipe scores: its own list, or every one of acoustics.CONDITIONS."""
-    return recipe.conditions or tuple(CONDITIONS)
+    """The validation conditions a recipe scores: its own list, or every one of acoustics.CONDITIONS, then
+    those of CONVERSATION among them as `conversation-NAME`."""
+    names = recipe.conditions or tuple(CONDITIONS)
+    return names + tuple(f"conversation-{n}" for n in CONVERSATION if n in names)
+
+
+def conversation_partners(clips: list) -> list:
+    """For each clip, the index of the utterance heard before it in conversation: another of the clips by
+    the same speaker, fixed per clip."""
+    return [m[np.random.default_rng(seed_of("conversation", c.sha256)).integers(len(m))]
+            for c, m in zip(clips, same_speaker(clips))]
 
 
 def validation_features(clips: list, val_actors: tuple, data_dir: Path, cache_root: Path, names: tuple,
@@ -129,7 +143,7 @@ def main() -> None:
         clip_features(clips, args.data, args.cache, speed)
     training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, args.workers)
     print(f"training copies: {time.time() - t0:.0f} s", flush=True)
-    names = tuple(n for n in condition_names(RECIPE) if n != "clean")
+    names = tuple(n for n in condition_names(RECIPE) if n in CONDITIONS and n != "clean")
     for val_actors in actor_folds(clips, RECIPE.folds):
         validation_features(clips, val_actors, args.data, args.cache, names, args.workers)
         print(f"validation conditions of actors {val_actors}: {time.time() - t0:.0f} s", flush=True)

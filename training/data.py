@@ -1,4 +1,5 @@
 """The manifest (the only source of labels) and the speaker-independent split by RAVDESS actor."""
+import collections
 import csv
 import dataclasses
 from pathlib import Path
@@ -52,3 +53,11 @@ def split(clips: list, val_actors: tuple) -> tuple:
     val = [c for c in clips if c.corpus == "ravdess" and c.actor in val_actors]
     train = [c for c in clips if not (c.corpus == "ravdess" and c.actor in val_actors)]
     return train, val
+
+
+def same_speaker(clips: list) -> list:
+    """For each clip, the indices of the other clips by its speaker: what a conversation can put before it."""
+    by_speaker = collections.defaultdict(list)
+    for i, c in enumerate(clips):
+        by_speaker[c.speaker].append(i)
+    return [[j for j in by_speaker[c.speaker] if j != i] for i, c in enumerate(clips)]

@@ -35,11 +35,13 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return p / p.sum(axis=-1, keepdims=True)
 
 
-def clip_logits(sess, mels: list, stats: Stats) -> list:
-    """Per clip, the logits [windows, n_labels] of every window (all windows, no speech gate)."""
+def clip_logits(sess, mels: list, stats: Stats, starts=None) -> list:
+    """Per clip, the logits [windows, n_labels] of every window (all windows, no speech gate). starts[i]:
+    the frames of mels[i] heard before its clip (features.clip_ends); none when omitted."""
     normalizer = Normalizer(stats)
-    return [np.stack([window_logits(sess, w) for w in normalizer.windows(mel, clip_ends(mel.shape[1]))])
-            for mel in mels]
+    starts = starts or [0] * len(mels)
+    return [np.stack([window_logits(sess, w) for w in normalizer.windows(mel, clip_ends(mel.shape[1] - s, s))])
+            for mel, s in zip(mels, starts)]
 
 
 def mean_softmax(logits: list, temperature: float = 1.0) -> np.ndarray:
@@ -47,9 +49,9 @@ def mean_softmax(logits: list, temperature: float = 1.0) -> np.ndarray:
     return np.stack([softmax(w, temperature).mean(axis=0) for w in logits])
 
 
-def clip_probabilities(sess, mels: list, stats: Stats) -> np.ndarray:
-    """[clips, n_labels]: per clip, the softmax averaged over every window."""
-    return mean_softmax(clip_logits(sess, mels, stats))
+def clip_probabilities(sess, mels: list, stats: Stats, starts=None) -> np.ndarray:
+    """[clips, n_labels]: per clip, the softmax averaged over every window (clip_logits)."""
+    return mean_softmax(clip_logits(sess, mels, stats, starts))
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:

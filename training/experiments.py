@@ -42,6 +42,7 @@ VARIANTS = {
     "copies-2": {"waveform_copies": 2},  # half of v6's degraded copies: the clean/degraded balance
     # Finer time early (v7's babble loss): pooling in time after the second block, not the first; 24
     # channels there keep it within 50 M multiply-adds; 45 frames of context instead of 61.
+    "v8": {"conversation": 0.0},  # every training window after silence, as before v9
     "fine-early-time": {"blocks": ((2, (2, 1)), (1, (2, 5)), (1, (2, 1)), (1, None)), "channels": (16, 24, 64, 128)},
 }
 
@@ -65,7 +66,7 @@ def rescore(names: list, clips: list, data: Path, work: Path) -> dict:
         for kind in KINDS:
             sessions = [session(work / "exp" / n / f"fold{f + 1}-{kind}.onnx") for n, *_ in members]
             for cond in table.names:
-                probs = [clip_probabilities(sess, feats[cond], stats)
+                probs = [clip_probabilities(sess, feats[cond][0], stats, feats[cond][1])
                          for sess, (_, stats, feats) in zip(sessions, members)]
                 table.add(kind, cond, val_actors, y_true, np.mean(probs, axis=0))
             print(f"fold {f + 1}" + table.last_fold(kind), flush=True)

@@ -53,10 +53,12 @@ def stream_slices(mel_db: np.ndarray, ends) -> np.ndarray:
     return np.stack([padded[:, e:e + width] for e in ends])
 
 
-def clip_ends(n: int) -> list:
-    """Ends of the windows the evaluation scores: every hop from the first full window while one fits; a clip
-    shorter than a window gives one window ending with it (left-padded with the floor)."""
-    return list(range(WINDOW["frames"], n + 1, WINDOW["hop_frames"])) if n >= WINDOW["frames"] else [n]
+def clip_ends(n: int, start: int = 0) -> list:
+    """Ends of the windows the evaluation scores of a clip of n frames that begins at frame `start` of its
+    stream (after another utterance; 0: after silence): every hop from the clip's first full window while one
+    fits; a clip shorter than a window gives one window ending with it."""
+    ends = range(WINDOW["frames"], n + 1, WINDOW["hop_frames"]) if n >= WINDOW["frames"] else [n]
+    return [start + e for e in ends]
 
 
 class Stats(typing.NamedTuple):

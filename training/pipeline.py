@@ -18,7 +18,8 @@ import torch
 
 from . import calibration, card
 from .augment import random_window
-from .conditions import condition_names, training_copies, validation_features
+from .acoustics import CONDITIONS
+from .conditions import condition_names, conversation_partners, training_copies, validation_features
 from .config import LABELS, RECIPE, SMOKE
 from .data import actor_folds, load_manifest, select, split
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
@@ -130,9 +131,19 @@ class ConditionScores:
 
 
 def fold_features(clips: list, val_actors: tuple, clean: list, recipe, data_dir: Path) -> dict:
-    """{condition: model input of the fold's validation clips}; clean is given (already computed)."""
-    names = tuple(n for n in condition_names(recipe) if n != "clean")
-    return {"clean": clean, **validation_features(clips, val_actors, data_dir, FEATURE_CACHE, names)}
+    """{condition: (dB frames of the fold's validation clips, frames heard before each clip or None)}; clean
+    is given (already computed). A conversation condition's stream is the partner clip then the clip
+    (conditions.conversation_partners), both under the condition."""
+    names = condition_names(recipe)
+    acoustic = tuple(n for n in names if n in CONDITIONS and n != "clean")
+    mels = {"clean": clean, **validation_features(clips, val_actors, data_dir, FEATURE_CACHE, acoustic)}
+    out = {n: (m, None) for n, m in mels.items()}
+    partners = conversation_partners(split(clips, val_actors)[1])
+    for n in names:
+        if n not in out:
+            m = mels[n.removeprefix("conversation-")]
+            out[n] = ([np.concatenate([m[p], x], axis=1) for p, x in zip(partners, m)], [m[p].shape[1] for p in partners])
+    return out
 
 
 def cv_folds(clips: list, recipe, only_folds=None) -> list:
@@ -168,7 +179,8 @@ def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Pa
         for kind, path in kind_paths(work, f"fold{f}").items():
             sess = session(path)
             for name in table.names:
-                logits = clip_logits(sess, features[name], stats[f"fold{f}"])
+                mels, starts = features[name]
+                logits = clip_logits(sess, mels, stats[f"fold{f}"], starts)
                 table.add(kind, name, val_actors, y_true, mean_softmax(logits))
                 if name == "clean":
                     out_of_fold[kind] += logits
@@ -275,7 +287,8 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
                      "61 frames of causal context; a clip shorter than a window gives one, left-padded; no speech "
                      "gate); every fold's held-out clips are also scored under fixed acoustic conditions "
                      "(training.acoustics.CONDITIONS: noise, rooms, telephone, far and quiet, cheap microphone) "
-                     "made from their clean audio with seeds and rooms that training never draws; the shipped "
+                     "made from their clean audio with seeds and rooms that training never draws, those of "
+                     "conditions.CONVERSATION also in conversation (right after another utterance of the speaker); the shipped "
                      "model is then trained with the same recipe on all clips"),
         "leave_corpus_out": lco, "shipped": shipped, "training_seconds": round(seconds, 1), "smoke": recipe != RECIPE,
         "recipe": dataclasses.asdict(recipe),

@@ -7,6 +7,7 @@ from torch import nn
 
 from .augment import gain_and_noise, random_window, spec_augment
 from .config import LABELS
+from .data import same_speaker
 from .features import HISTORY_FRAMES, Normalizer, Stats
 from .model import EmotionCNN
 
@@ -36,6 +37,14 @@ def class_weights(clips: list, recipe) -> torch.Tensor:
     return torch.tensor(weights / weights[counts > 0].mean(), dtype=torch.float32)
 
 
+def stream_window(mels: list, i: int, mates: list, recipe, rng: np.random.Generator) -> tuple:
+    """random_window of clip i, heard after one of its mates (data.same_speaker; same feature set) with
+    probability recipe.conversation, else after silence."""
+    if mates and rng.random() < recipe.conversation:
+        return random_window(mels[i], rng, mels[mates[rng.integers(len(mates))]])
+    return random_window(mels[i], rng)
+
+
 def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
                 log=print) -> EmotionCNN:
     """Train on clips; mel_sets[k][i] is clip i's features at speed recipe.speeds[k]."""
@@ -47,6 +56,7 @@ def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
     model = model.to(memory_format=torch.channels_last)
     criterion = nn.CrossEntropyLoss(weight=class_weights(clips, recipe), label_smoothing=recipe.label_smoothing)
     labels = torch.tensor([c.label for c in clips])
+    mates = same_speaker(clips)
     steps_per_epoch = -(-len(epoch_indices(clips, recipe, np.random.default_rng(0))) // recipe.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.lr, pct_start=0.2,
@@ -57,7 +67,7 @@ def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
         order = epoch_indices(clips, recipe, rng)
         for b in range(0, len(order), recipe.batch_size):
             idx = order[b:b + recipe.batch_size]
-            pairs = [random_window(mel_sets[rng.integers(len(mel_sets))][i], rng) for i in idx]
+            pairs = [stream_window(mel_sets[rng.integers(len(mel_sets))], i, mates[i], recipe, rng) for i in idx]
             db = torch.from_numpy(np.stack([p[0] for p in pairs]))
             valid = torch.from_numpy(np.stack([p[1] for p in pairs]))
             x = normalizer(gain_and_noise(db, valid, recipe, gen))[:, None, :, HISTORY_FRAMES:]

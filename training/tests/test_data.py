@@ -31,3 +31,13 @@ def test_folds_are_speaker_independent(data_dir):
             assert len(train) + len(val) == len(clips)
             genders = [c.gender for c in val]
             assert genders.count("male") == genders.count("female")
+
+
+def test_conversation_partners_are_other_clips_of_the_same_speaker(data_dir):
+    from training.conditions import conversation_partners
+    clips = select(load_manifest(data_dir), RECIPE.actors, RECIPE.tess_limit)
+    val = split(clips, actor_folds(clips, RECIPE.folds)[0])[1]
+    partners = conversation_partners(val)
+    assert partners == conversation_partners(val), "fixed per clip"
+    assert all(p != i and val[p].speaker == c.speaker for i, (c, p) in enumerate(zip(val, partners)))
+    assert len(set(partners)) > len(val) // 2, "not one partner for everybody"

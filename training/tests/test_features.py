@@ -51,6 +51,31 @@ def test_long_clip_windows_every_hop():
     np.testing.assert_array_equal(windows[0, :, -400:], mel[:, :400])
 
 
+def test_windows_after_another_utterance_start_with_the_clip():
+    """A clip heard after another utterance: its windows end where they would alone, shifted by the frames
+    before it, and a short clip's window holds the end of that utterance instead of the floor."""
+    before = np.full((64, 80), -30.0, np.float32)
+    assert clip_ends(420, 80) == [380, 430, 480]
+    mel = np.random.default_rng(4).normal(-40, 10, (64, 120)).astype(np.float32)
+    (window,) = stream_slices(np.concatenate([before, mel], axis=1), clip_ends(120, 80))
+    np.testing.assert_array_equal(window[:, -120:], mel)
+    np.testing.assert_array_equal(window[:, -200:-120], before)
+    assert np.all(window[:, :-200] == LOG_FLOOR_DB)
+
+
+def test_random_window_after_another_utterance():
+    from training.augment import random_window
+    rng = np.random.default_rng(5)
+    before = np.full((64, 90), -30.0, np.float32)
+    mel = np.random.default_rng(6).normal(-40, 10, (64, 320)).astype(np.float32)
+    for _ in range(20):
+        window, valid = random_window(mel, rng, before)
+        end = window.shape[1] - int(np.argmax(valid))  # frames heard up to the window's end
+        assert 90 + 300 <= end <= 90 + 320, "the window ends inside the clip"
+        np.testing.assert_array_equal(window[:, -(end - 90):], mel[:, :end - 90])
+        np.testing.assert_array_equal(window[:, valid][:, :90], before)
+
+
 def test_level_normalization_cancels_gain_and_keeps_floor():
     """Each frame moved by the level of the LEVEL_FRAMES frames ending at it: a constant gain gives the same
     input; the floor stays the floor's normalized value; with no real frame, no shift."""
