@@ -76,10 +76,15 @@ def fold_sources(clips: list, val_actors: tuple) -> tuple:
 CONVERSATION = ("clean", "babble-10dB", "room-medium", "telephone", "far-quiet")
 
 
+def acoustic_names(recipe) -> tuple:
+    """The acoustic conditions a recipe scores: its own list, or every one of acoustics.CONDITIONS."""
+    return recipe.conditions or tuple(CONDITIONS)
+
+
 def condition_names(recipe) -> tuple:
-    """The validation conditions a recipe scores: its own list, or every one of acoustics.CONDITIONS, then
-    those of CONVERSATION among them as `conversation-NAME`."""
-    names = recipe.conditions or tuple(CONDITIONS)
+    """Every condition a recipe's cross-validation scores: acoustic_names, then those of CONVERSATION among
+    them as `conversation-NAME`."""
+    names = acoustic_names(recipe)
     return names + tuple(f"conversation-{n}" for n in CONVERSATION if n in names)
 
 
@@ -143,7 +148,7 @@ def main() -> None:
         clip_features(clips, args.data, args.cache, speed)
     training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, args.workers)
     print(f"training copies: {time.time() - t0:.0f} s", flush=True)
-    names = tuple(n for n in condition_names(RECIPE) if n in CONDITIONS and n != "clean")
+    names = tuple(n for n in acoustic_names(RECIPE) if n != "clean")
     for val_actors in actor_folds(clips, RECIPE.folds):
         validation_features(clips, val_actors, args.data, args.cache, names, args.workers)
         print(f"validation conditions of actors {val_actors}: {time.time() - t0:.0f} s", flush=True)

@@ -40,9 +40,9 @@ VARIANTS = {
     "other-seed": {"seed": 7},  # the recipe again with other seeds: its spread, and a member for --rescore
     "no-copies": {"waveform_copies": 0},  # without multi-condition training (as v5)
     "copies-2": {"waveform_copies": 2},  # half of v6's degraded copies: the clean/degraded balance
+    "v8": {"conversation": 0.0},  # every training window after silence, as before v9
     # Finer time early (v7's babble loss): pooling in time after the second block, not the first; 24
     # channels there keep it within 50 M multiply-adds; 45 frames of context instead of 61.
-    "v8": {"conversation": 0.0},  # every training window after silence, as before v9
     "fine-early-time": {"blocks": ((2, (2, 1)), (1, (2, 5)), (1, (2, 1)), (1, None)), "channels": (16, 24, 64, 128)},
 }
 

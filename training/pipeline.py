@@ -18,8 +18,7 @@ import torch
 
 from . import calibration, card
 from .augment import random_window
-from .acoustics import CONDITIONS
-from .conditions import condition_names, conversation_partners, training_copies, validation_features
+from .conditions import acoustic_names, condition_names, conversation_partners, training_copies, validation_features
 from .config import LABELS, RECIPE, SMOKE
 from .data import actor_folds, load_manifest, select, split
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
@@ -134,12 +133,11 @@ def fold_features(clips: list, val_actors: tuple, clean: list, recipe, data_dir:
     """{condition: (dB frames of the fold's validation clips, frames heard before each clip or None)}; clean
     is given (already computed). A conversation condition's stream is the partner clip then the clip
     (conditions.conversation_partners), both under the condition."""
-    names = condition_names(recipe)
-    acoustic = tuple(n for n in names if n in CONDITIONS and n != "clean")
+    acoustic = tuple(n for n in acoustic_names(recipe) if n != "clean")
     mels = {"clean": clean, **validation_features(clips, val_actors, data_dir, FEATURE_CACHE, acoustic)}
     out = {n: (m, None) for n, m in mels.items()}
     partners = conversation_partners(split(clips, val_actors)[1])
-    for n in names:
+    for n in condition_names(recipe):
         if n not in out:
             m = mels[n.removeprefix("conversation-")]
             out[n] = ([np.concatenate([m[p], x], axis=1) for p, x in zip(partners, m)], [m[p].shape[1] for p in partners])
