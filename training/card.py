@@ -147,7 +147,8 @@ def write_card(path: Path, cv: dict, common: dict) -> None:
     experiments = EXPERIMENTS.read_text() if EXPERIMENTS.exists() else ""
     replaced = common.get("replaced")
     replaced_note = (f"; \"replaced\" is the model this one replaced ({replaced['name']}), scored by the same "
-                     "conditions with its own recipe's cross-validation" if replaced else "")
+                     "conditions with its own recipe's cross-validation"
+                     + (f" ({replaced['scored_later']})" if replaced.get("scored_later") else "") if replaced else "")
     smoke = "\n**SMOKE RUN: tiny subset, 1 epoch; these figures mean nothing.**\n" if common["smoke"] else ""
     path.write_text(f"""# Speech emotion model card
 {smoke}
