@@ -41,6 +41,7 @@ VARIANTS = {
     "no-copies": {"waveform_copies": 0},  # without multi-condition training (as v5)
     "copies-2": {"waveform_copies": 2},  # half of v6's degraded copies: the clean/degraded balance
     "v8": {"conversation": 0.0},  # every training window after silence, as before v9
+    "conversation-0.25": {"conversation": 0.25},  # between v8 and v9: what the share trades fresh against conversation
     # Finer time early (v7's babble loss): pooling in time after the second block, not the first; 24
     # channels there keep it within 50 M multiply-adds; 45 frames of context instead of 61.
     "fine-early-time": {"blocks": ((2, (2, 1)), (1, (2, 5)), (1, (2, 1)), (1, None)), "channels": (16, 24, 64, 128)},
