@@ -17,14 +17,19 @@ count() {
   echo "$p $f"
 }
 
+# A suite that hangs (a browser or server left open) fails after this long, with the suites after it
+# still run, instead of taking the whole CI run past its limit. Cold, the slowest suite takes 15 min.
+SUITE_LIMIT=2400
+
 # suite NAME KIND COMMAND...: KIND "check" (fmt, lint, a build: one pass when it succeeds) or "tests"
 # (a test runner: its own counts, and a run that executed no test is a failure, not a pass).
 suite() {
   local name=$1 kind=$2; shift 2
   local log="$logs/${name// /_}.log" start=$SECONDS
   echo; echo "== $name: $*"
-  "$@" 2>&1 | tee "$log"
+  timeout --kill-after=30 "$SUITE_LIMIT" "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]} p f
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo "$name did not finish within $SUITE_LIMIT s" | tee -a "$log"; fi
   read -r p f < <(count "$log")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ]; then

@@ -145,16 +145,22 @@ async function launchWebKit(microphone, env) {
     if (result?.error) throw new Error(result.error);
     return result?.value;
   };
-  let embedder;
+  // One embedder per session, however often the page is loaded: a second one left listening kept
+  // node from exiting after the last test (session 12's CI ran out of time that way).
+  let embedder, framed;
   /** The page itself, or for "deny" the page in a frame of a site (another origin) that denies it the microphone. */
   const goto = async (url) => {
     if (microphone !== "deny") return driver.get(url);
-    embedder = createHttpServer((_, response) =>
-      response
-        .writeHead(200, { "content-type": "text/html" })
-        .end(`<!doctype html><title>Embedder</title><iframe src="${url}" allow="autoplay" width="880" height="1080"></iframe>`),
-    );
-    await new Promise((done) => embedder.listen(0, "127.0.0.1", done));
+    framed = url;
+    if (!embedder) {
+      embedder = createHttpServer((_, response) =>
+        response
+          .writeHead(200, { "content-type": "text/html" })
+          .end(`<!doctype html><title>Embedder</title><iframe src="${framed}" allow="autoplay" width="880" height="1080"></iframe>`),
+      );
+      await new Promise((done) => embedder.listen(0, "127.0.0.1", done));
+    }
+    await driver.switchTo().defaultContent();
     await driver.get(`http://localhost:${embedder.address().port}/`);
     await driver.switchTo().frame(await driver.findElement(By.css("iframe")));
   };
@@ -168,6 +174,7 @@ async function launchWebKit(microphone, env) {
     requests,
     close: async () => {
       embedder?.close();
+      embedder?.closeAllConnections();
       await driver.quit().catch(() => {});
       driverProcess.kill();
       x.close();
