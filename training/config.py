@@ -47,6 +47,7 @@ class Recipe:
     # shipped recipe's give STREAM. An experiment's layers that need less context see the input's last frames.
     blocks: tuple = ((2, (2, 5)), (1, (2, 1)), (1, (2, 1)), (1, None))
     dropout: float = 0.3
+    attention: bool = False               # the head also pools the steps by a learned weight (model.EmotionCNN)
     speeds: tuple = (0.9, 1.0, 1.1)       # speed perturbation, precomputed as extra feature sets
     gain_db: float = 10.0                 # uniform random gain in [-gain_db, +gain_db]
     noise_prob: float = 0.5

@@ -30,9 +30,10 @@ class Trunk(nn.Sequential):
 
 class EmotionCNN(nn.Module):
     """Trunk, then mean and max over the steps (the classifier still sees where in frequency the energy
-    is), dropout, a linear layer to the logits."""
+    is), with `attention` also a mean weighted by a learned score per step (the steps that carry the
+    emotion, not the pauses), dropout, a linear layer to the logits."""
 
-    def __init__(self, channels: tuple, dropout: float, blocks: tuple = BLOCKS):
+    def __init__(self, channels: tuple, dropout: float, blocks: tuple = BLOCKS, attention: bool = False):
         super().__init__()
         self.trunk = Trunk(channels, blocks)
         # An experiment's layers may need less context than config.STREAM's: they skip the oldest frames.
@@ -40,7 +41,9 @@ class EmotionCNN(nn.Module):
         assert self.skip >= 0, "these layers need more context than config.STREAM gives"
         assert stream(blocks)["step_frames"] == STREAM["step_frames"], "another step than config.STREAM's"
         bands = FRONTEND["n_mels"] // 2 ** sum(1 for _, pool in blocks if pool)
-        self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels[-1] * bands, len(LABELS)))
+        width = channels[-1] * bands
+        self.score = nn.Linear(width, 1) if attention else None
+        self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear((3 if attention else 2) * width, len(LABELS)))
 
     def head(self, steps: torch.Tensor) -> torch.Tensor:
         """[B, steps, channels x bands] (time-major: the runtime keeps each step's values together) ->
@@ -48,7 +51,10 @@ class EmotionCNN(nn.Module):
         reductions run over contiguous rows: tract takes 10 and 5 us natively for [30, 1024], where a
         mean and a max over the inner axis of [128, 8, 30] took 30 and 90 (examples/profile_graph.rs)."""
         peak = nn.functional.max_pool2d(steps.unsqueeze(1), (steps.shape[1], 1)).flatten(1)
-        return self.classifier(torch.cat([steps.mean(dim=1), peak], dim=1))
+        pooled = [steps.mean(dim=1), peak]
+        if self.score is not None:
+            pooled.append((self.score(steps).softmax(dim=1) * steps).sum(dim=1))
+        return self.classifier(torch.cat(pooled, dim=1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(time_major(self.trunk(x[..., self.skip:] if self.skip else x)))
