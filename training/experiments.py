@@ -2,6 +2,7 @@
 of the whole-window models before v7 (head, window normalization, PCEN) are in git history and EXPERIMENTS.md:
 
     python -m training.experiments VARIANT [VARIANT ...]      (variants: see VARIANTS)
+    python -m training.experiments --compare BASE OTHER      (two variants' latest results, per condition)
 
 Each result is appended to training/work/experiments.jsonl and printed as a markdown table row;
 the figures quoted in EXPERIMENTS.md (and so in the model card) come from here."""
@@ -86,18 +87,48 @@ def scores(cv: dict) -> dict:
             "conditions": {k: cv[k]["conditions"] for k in cv}}
 
 
+def compare(rows: list, base: str, other: str) -> str:
+    """Markdown: per condition, the int8 UA (mean of the folds) of each variant's latest row in `rows` (so
+    "recipe" means the recipe of its last run) and the change per fold in points; then the mean change over
+    the conditions and how many improved. Compare rows run on one machine (training/README.md)."""
+    latest = {r["variant"]: r["conditions"]["int8"] for r in rows if "variant" in r}
+    a, b = latest[base], latest[other]
+    lines = [f"| condition | {base} | {other} | change | per fold |", "|---|---|---|---|---|"]
+    changes = []
+    for name in a:
+        fa, fb = np.array(a[name]["ua_folds"]), np.array(b[name]["ua_folds"])
+        per_fold = 100 * (fb - fa)
+        changes.append(per_fold.mean())
+        lines.append(f"| {name} | {fa.mean():.3f} | {fb.mean():.3f} | {per_fold.mean():+.1f} | "
+                     f"{', '.join(f'{d:+.1f}' for d in per_fold)} |")
+    lines.append(f"\n{np.mean(changes):+.2f} points over {len(changes)} conditions, "
+                 f"{sum(c > 0 for c in changes)} better")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("variants", nargs="+", choices=sorted(VARIANTS))
+    ap.add_argument("variants", nargs="+", help=f"any of {', '.join(sorted(VARIANTS))}; with --compare, any row's name")
     ap.add_argument("--processes", type=int, default=2, help="folds trained at once, each in its own process")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per process")
     ap.add_argument("--folds", type=int, nargs="+", help="only these folds (1-based), e.g. to finish a stopped run")
     ap.add_argument("--rescore", action="store_true",
                     help="score the variants' saved fold models (their average when several) instead of training")
+    ap.add_argument("--compare", action="store_true",
+                    help="two variants: their latest rows in experiments.jsonl side by side, condition by condition")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = REPO.parent / "shared" / "data"
     work = REPO / "training" / "work"
+    if args.compare:
+        if len(args.variants) != 2:
+            ap.error("--compare takes two names: the base and the other")
+        with open(work / "experiments.jsonl") as f:
+            print(compare([json.loads(line) for line in f], *args.variants))
+        return
+    unknown = sorted(set(args.variants) - set(VARIANTS))
+    if unknown:
+        ap.error(f"unknown variants: {', '.join(unknown)}")
     if args.rescore:
         clips = select(load_manifest(data), RECIPE.actors, RECIPE.tess_limit)
         cv = rescore(args.variants, clips, data, work)
