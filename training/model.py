@@ -45,6 +45,11 @@ class EmotionCNN(nn.Module):
         self.score = nn.Linear(width, 1) if attention else None
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear((3 if attention else 2) * width, len(LABELS)))
 
+    @classmethod
+    def from_recipe(cls, recipe) -> "EmotionCNN":
+        """The untrained model a recipe describes (config.Recipe)."""
+        return cls(recipe.channels, recipe.dropout, recipe.blocks, recipe.attention)
+
     def head(self, steps: torch.Tensor) -> torch.Tensor:
         """[B, steps, channels x bands] (time-major: the runtime keeps each step's values together) ->
         logits. The max is a max pooling over all the steps and the steps are the outer axis, so both

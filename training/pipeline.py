@@ -261,7 +261,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     cv = cross_validate(clips, mel_sets, recipe, work, data_dir, stats, log)
     lco = leave_corpus_out(clips, mel_sets, recipe, work, stats, log)
     stats = stats["shipped"]
-    layers = EmotionCNN(recipe.channels, recipe.dropout, recipe.blocks, recipe.attention)  # its size: training does not change it
+    layers = EmotionCNN.from_recipe(recipe)  # its size: training does not change it
     for path in paths.values():
         cut_trunk_and_head(path, path.with_name(f"{path.stem}-trunk.onnx"), path.with_name(f"{path.stem}-head.onnx"))
     ravdess = [i for i, c in enumerate(clips) if c.corpus == "ravdess"]

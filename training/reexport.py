@@ -38,7 +38,7 @@ def trained_model(float_onnx: Path) -> EmotionCNN:
     """The torch model whose export is `float_onnx` (convolutions in order, then the classifier)."""
     graph = onnx.load(str(float_onnx)).graph
     weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in graph.initializer}
-    model = EmotionCNN(RECIPE.channels, RECIPE.dropout).eval()
+    model = EmotionCNN.from_recipe(RECIPE).eval()
     convs = [m for m in model.trunk if isinstance(m, torch.nn.Conv2d)]
     norms = [m for m in model.trunk if isinstance(m, torch.nn.BatchNorm2d)]
     nodes = [n for n in graph.node if n.op_type == "Conv"]

@@ -51,7 +51,7 @@ def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = EmotionCNN(recipe.channels, recipe.dropout, recipe.blocks, recipe.attention)
+    model = EmotionCNN.from_recipe(recipe)
     normalizer = Normalizer(stats)
     model = model.to(memory_format=torch.channels_last)
     criterion = nn.CrossEntropyLoss(weight=class_weights(clips, recipe), label_smoothing=recipe.label_smoothing)

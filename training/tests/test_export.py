@@ -20,7 +20,7 @@ from training.model import EmotionCNN, multiply_adds, window_steps
 def exported(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("export")
     torch.manual_seed(0)
-    model = EmotionCNN(RECIPE.channels, RECIPE.dropout).eval()
+    model = EmotionCNN.from_recipe(RECIPE).eval()
     paths = {"float": tmp / "m.onnx", "int8": tmp / "m-int8.onnx"}
     export_float(model, paths["float"])
     calibration = np.random.default_rng(0).standard_normal((8, *INPUT_SHAPE[2:])).astype(np.float32)
@@ -91,4 +91,4 @@ def test_trunk_by_hops_equals_whole(exported):
 
 
 def test_multiply_adds_budget():
-    assert multiply_adds(EmotionCNN(RECIPE.channels, RECIPE.dropout)) <= 50_000_000
+    assert multiply_adds(EmotionCNN.from_recipe(RECIPE)) <= 50_000_000
