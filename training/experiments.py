@@ -41,7 +41,7 @@ VARIANTS = {
     "label-smoothing": {"label_smoothing": 0.1},
     "attention": {"attention": True},  # a third pooling of the steps, weighted by a learned score
     "epochs-60": {"epochs": 60},  # v9's recipe: 90 epochs (v11) gained 3.3 points over the conditions
-    "epochs-120": {"epochs": 120},  # the loss still falls at epoch 90 (0.69-0.79)
+    "epochs-90": {"epochs": 90},  # v11's recipe: 120 epochs (v12, run as "epochs-120") gained 1.1 points
     "epochs-150": {"epochs": 150},  # v12 is 120; 150 gained 0.6 points over it (session 14): not taken
     "other-seed": {"seed": 7},  # the recipe again with other seeds: its spread, and a member for --rescore
     "no-copies": {"waveform_copies": 0},  # without multi-condition training (as v5)
@@ -125,7 +125,11 @@ def main() -> None:
         if len(args.variants) != 2:
             ap.error("--compare takes two names: the base and the other")
         with open(work / "experiments.jsonl") as f:
-            print(compare([json.loads(line) for line in f], *args.variants))
+            rows = [json.loads(line) for line in f]
+        missing = sorted(set(args.variants) - {r.get("variant") for r in rows})
+        if missing:
+            ap.error(f"no result in experiments.jsonl named {', '.join(missing)}")
+        print(compare(rows, *args.variants))
         return
     unknown = sorted(set(args.variants) - set(VARIANTS))
     if unknown:
