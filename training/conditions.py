@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +33,10 @@ class ClipAudio(Sequence):
 
 
 def _render(job: tuple) -> None:
-    data_dir, path, out, condition, seed, sources = job
-    y, talkers = load_audio(Path(data_dir) / path), ClipAudio(data_dir, sources)
-    y = CONDITIONS[condition].apply(y, seed, talkers) if condition else random_chain(y, seed, talkers)
+    """Saves the log-mel of a clip under an effect: (data dir, clip path, output path, effect, babble talkers),
+    the effect a function of (samples, babble_sources) with its seed bound."""
+    data_dir, path, out, effect, sources = job
+    y = effect(load_audio(Path(data_dir) / path), babble_sources=ClipAudio(data_dir, sources))
     tmp = out.with_suffix(f".{os.getpid()}.tmp.npy")  # two runs may render the same file
     np.save(tmp, log_mel(y))
     tmp.replace(out)
@@ -105,17 +107,18 @@ def validation_features(clips: list, val_actors: tuple, data_dir: Path, cache_ro
     key, root = _key(sources), _root(cache_root)
     out = {}
     for name in names:
-        jobs = [(data_dir, c.path, root / name / f"{c.sha256}-{key}.npy", name,
-                 seed_of(name, c.sha256) % TRAINING_SEEDS, sources) for c in clips]
+        jobs = [(data_dir, c.path, root / name / f"{c.sha256}-{key}.npy",
+                 partial(CONDITIONS[name].apply, seed=seed_of(name, c.sha256) % TRAINING_SEEDS), sources)
+                for c in clips]
         out[name] = _load_all(jobs, workers)
     return out
 
 
-def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, copies: int,
+def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, copies: int, babble_share: float,
                     workers: int = 2) -> list:
-    """copies multi-condition feature sets: [copy][clip] mel. A RAVDESS clip's babble comes from the other
-    actors of its own fold group (in training whenever the clip is), a TESS clip's from the other TESS
-    speaker."""
+    """copies multi-condition feature sets (acoustics.random_chain): [copy][clip] mel. A RAVDESS clip's babble
+    comes from the other actors of its own fold group (in training whenever the clip is), a TESS clip's from
+    the other TESS speaker."""
     group = {a: g for g, actors in enumerate(actor_folds(clips, folds)) for a in actors}
     sources = {}  # (corpus, speaker) -> (paths of the talkers, their cache key)
     for c in clips:
@@ -129,8 +132,9 @@ def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, c
         jobs = []
         for c in clips:
             mates, key = sources[(c.corpus, c.speaker)]
-            jobs.append((data_dir, c.path, root / f"train-{k}" / f"{c.sha256}-{key}.npy", "",
-                         TRAINING_SEEDS + seed_of("train", k, c.sha256), mates))
+            jobs.append((data_dir, c.path, root / f"train-{k}-babble-{babble_share:g}" / f"{c.sha256}-{key}.npy",
+                         partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256),
+                                 babble_share=babble_share), mates))
         sets.append(_load_all(jobs, workers))
     return sets
 
@@ -146,7 +150,8 @@ def main() -> None:
     clips = select(load_manifest(args.data), RECIPE.actors, RECIPE.tess_limit)
     for speed in RECIPE.speeds:
         clip_features(clips, args.data, args.cache, speed)
-    training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, args.workers)
+    training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, RECIPE.babble_share,
+                    args.workers)
     print(f"training copies: {time.time() - t0:.0f} s", flush=True)
     names = tuple(n for n in acoustic_names(RECIPE) if n != "clean")
     for val_actors in actor_folds(clips, RECIPE.folds):

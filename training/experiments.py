@@ -46,6 +46,8 @@ VARIANTS = {
     "other-seed": {"seed": 7},  # the recipe again with other seeds: its spread, and a member for --rescore
     "no-copies": {"waveform_copies": 0},  # without multi-condition training (as v5)
     "copies-2": {"waveform_copies": 2},  # half of v6's degraded copies: the clean/degraded balance
+    # Twice the babble: 2 copies in 5 carry other talkers instead of 1 (babble 10 dB stuck near 0.55 since v11).
+    "babble-0.8": {"babble_share": 0.8},
     "v8": {"conversation": 0.0},  # every training window after silence, as before v9
     "conversation-0.25": {"conversation": 0.25},  # between v8 and v9: what the share trades fresh against conversation
     # Finer time early (v7's babble loss): pooling in time after the second block, not the first; 24
@@ -91,7 +93,8 @@ def scores(cv: dict) -> dict:
 def compare(rows: list, base: str, other: str) -> str:
     """Markdown: per condition, the int8 UA (mean of the folds) of each variant's latest row in `rows` (so
     "recipe" means the recipe of its last run) and the change per fold in points; then the mean change over
-    the conditions and how many improved. Compare rows run on one machine (training/README.md)."""
+    the conditions and how many improved, and each emotion's clean recall (pooled over the folds). Compare
+    rows run on one machine (training/README.md)."""
     latest = {r["variant"]: r["conditions"]["int8"] for r in rows if "variant" in r}
     a, b = latest[base], latest[other]
     lines = [f"| condition | {base} | {other} | change | per fold |", "|---|---|---|---|---|"]
@@ -103,7 +106,10 @@ def compare(rows: list, base: str, other: str) -> str:
         lines.append(f"| {name} | {fa.mean():.3f} | {fb.mean():.3f} | {per_fold.mean():+.1f} | "
                      f"{', '.join(f'{d:+.1f}' for d in per_fold)} |")
     lines.append(f"\n{np.mean(changes):+.2f} points over {len(changes)} conditions, "
-                 f"{sum(c > 0 for c in changes)} better")
+                 f"{sum(c > 0 for c in changes)} better\n")
+    recall_a, recall_b = a["clean"]["pooled_recall"], b["clean"]["pooled_recall"]
+    lines += [f"| clean recall | {base} | {other} |", "|---|---|---|"]
+    lines += [f"| {e} | {recall_a[e]:.2f} | {recall_b[e]:.2f} |" for e in recall_a]
     return "\n".join(lines)
 
 

@@ -225,7 +225,8 @@ def feature_sets(clips: list, data_dir: Path, recipe, log) -> list:
     """Clean features at each training speed, then the multi-condition copies."""
     t0 = time.time()
     sets = [clip_features(clips, data_dir, FEATURE_CACHE, s) for s in recipe.speeds]
-    sets += training_copies(clips, recipe.folds, data_dir, FEATURE_CACHE, recipe.waveform_copies)
+    sets += training_copies(clips, recipe.folds, data_dir, FEATURE_CACHE, recipe.waveform_copies,
+                            recipe.babble_share)
     log(f"features of {len(clips)} clips at speeds {recipe.speeds} and {recipe.waveform_copies} "
         f"multi-condition copies: {time.time() - t0:.0f} s")
     return sets
