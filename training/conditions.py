@@ -114,8 +114,8 @@ def validation_features(clips: list, val_actors: tuple, data_dir: Path, cache_ro
     return out
 
 
-def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, copies: int, babble_share: float,
-                    workers: int = 2) -> list:
+def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, copies: int, noise_share: float,
+                    babble_share: float, workers: int = 2) -> list:
     """copies multi-condition feature sets (acoustics.random_chain): [copy][clip] mel. A RAVDESS clip's babble
     comes from the other actors of its own fold group (in training whenever the clip is), a TESS clip's from
     the other TESS speaker."""
@@ -129,12 +129,12 @@ def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, c
     root = _root(cache_root)
     sets = []
     for k in range(copies):
-        jobs = []
+        mix, jobs = f"train-{k}-noise-{noise_share:g}-babble-{babble_share:g}", []
         for c in clips:
             mates, key = sources[(c.corpus, c.speaker)]
-            jobs.append((data_dir, c.path, root / f"train-{k}-babble-{babble_share:g}" / f"{c.sha256}-{key}.npy",
+            jobs.append((data_dir, c.path, root / mix / f"{c.sha256}-{key}.npy",
                          partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256),
-                                 babble_share=babble_share), mates))
+                                 noise_share=noise_share, babble_share=babble_share), mates))
         sets.append(_load_all(jobs, workers))
     return sets
 
@@ -150,8 +150,8 @@ def main() -> None:
     clips = select(load_manifest(args.data), RECIPE.actors, RECIPE.tess_limit)
     for speed in RECIPE.speeds:
         clip_features(clips, args.data, args.cache, speed)
-    training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, RECIPE.babble_share,
-                    args.workers)
+    training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, RECIPE.copy_noise_share,
+                    RECIPE.babble_share, args.workers)
     print(f"training copies: {time.time() - t0:.0f} s", flush=True)
     names = tuple(n for n in acoustic_names(RECIPE) if n != "clean")
     for val_actors in actor_folds(clips, RECIPE.folds):

@@ -47,7 +47,10 @@ VARIANTS = {
     "no-copies": {"waveform_copies": 0},  # without multi-condition training (as v5)
     "copies-2": {"waveform_copies": 2},  # half of v6's degraded copies: the clean/degraded balance
     # Twice the babble: 2 copies in 5 carry other talkers instead of 1 (babble 10 dB stuck near 0.55 since v11).
+    # +0.2 points over the conditions (session 15): babble up 1-2, coloured noise down 1-2. Not taken.
     "babble-0.8": {"babble_share": 0.8},
+    # Twice the babble with as much coloured noise as before: noise on 7 copies in 10 instead of 5.
+    "noisier-babble": {"copy_noise_share": 0.7, "babble_share": 0.6},
     "v8": {"conversation": 0.0},  # every training window after silence, as before v9
     "conversation-0.25": {"conversation": 0.25},  # between v8 and v9: what the share trades fresh against conversation
     # Finer time early (v7's babble loss): pooling in time after the second block, not the first; 24
