@@ -96,12 +96,21 @@ def scores(cv: dict) -> dict:
             "conditions": {k: cv[k]["conditions"] for k in cv}}
 
 
+def row_name(row: dict) -> str | None:
+    """The name a row of experiments.jsonl answers to in --compare: the variant of a run of every fold, or
+    the variants whose saved fold models it re-scored ("A + B" for their ensemble). A run of some folds only
+    (--folds) has none: it is finished by training the rest and re-scoring the variant."""
+    if "rescored" in row:
+        return " + ".join(row["rescored"])
+    return row["variant"] if row.get("folds", "all") == "all" else None
+
+
 def compare(rows: list, base: str, other: str) -> str:
-    """Markdown: per condition, the int8 UA (mean of the folds) of each variant's latest row in `rows` (so
-    "recipe" means the recipe of its last run) and the change per fold in points; then the mean change over
+    """Markdown: per condition, the int8 UA (mean of the folds) of each name's latest row in `rows` (row_name;
+    so "recipe" means the recipe of its last run) and the change per fold in points; then the mean change over
     the conditions and how many improved, and each emotion's clean recall (pooled over the folds). Compare
     rows run on one machine (training/README.md)."""
-    latest = {r["variant"]: r["conditions"]["int8"] for r in rows if "variant" in r}
+    latest = {row_name(r): r["conditions"]["int8"] for r in rows if row_name(r)}
     a, b = latest[base], latest[other]
     lines = [f"| condition | {base} | {other} | change | per fold |", "|---|---|---|---|---|"]
     changes = []
@@ -128,7 +137,7 @@ def main() -> None:
     ap.add_argument("--rescore", action="store_true",
                     help="score the variants' saved fold models (their average when several) instead of training")
     ap.add_argument("--compare", action="store_true",
-                    help="two variants: their latest rows in experiments.jsonl side by side, condition by condition")
+                    help="two names (row_name): their latest rows in experiments.jsonl side by side, condition by condition")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = REPO.parent / "shared" / "data"
@@ -138,9 +147,9 @@ def main() -> None:
             ap.error("--compare takes two names: the base and the other")
         with open(work / "experiments.jsonl") as f:
             rows = [json.loads(line) for line in f]
-        missing = sorted(set(args.variants) - {r.get("variant") for r in rows})
+        missing = sorted(set(args.variants) - {row_name(r) for r in rows})
         if missing:
-            ap.error(f"no result in experiments.jsonl named {', '.join(missing)}")
+            ap.error(f"no result of every fold in experiments.jsonl named {', '.join(missing)}")
         print(compare(rows, *args.variants))
         return
     unknown = sorted(set(args.variants) - set(VARIANTS))

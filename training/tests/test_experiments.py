@@ -1,4 +1,4 @@
-from training.experiments import compare
+from training.experiments import compare, row_name
 
 
 def row(variant, clean, babble, sad=0.4):
@@ -15,3 +15,13 @@ def test_compare_reads_each_variant_latest_row_and_counts_the_conditions_that_im
     assert "| babble-10dB | 0.400 | 0.390 | -1.0 | -2.0, +0.0 |" in table
     assert "+1.50 points over 2 conditions, 1 better" in table
     assert table.endswith("| happy | 0.60 | 0.60 |\n| sad | 0.40 | 0.55 |")
+
+
+def test_compare_takes_rescored_rows_and_skips_runs_of_some_folds():
+    partial = {**row("recipe", [0.9], [0.9]), "folds": [2]}
+    rescored = {**row("", [0.6, 0.6], [0.4, 0.4]), "rescored": ["recipe"]}
+    del rescored["variant"]
+    ensemble = {**rescored, "rescored": ["recipe", "other-seed"]}
+    rows = [rescored, partial, ensemble, row("longer", [0.62, 0.66], [0.38, 0.40])]
+    assert [row_name(r) for r in rows] == ["recipe", None, "recipe + other-seed", "longer"]
+    assert "| clean | 0.600 | 0.640 | +4.0 | +2.0, +6.0 |" in compare(rows, "recipe", "longer")
