@@ -62,7 +62,7 @@ VARIANTS = {
 }
 
 
-def rescore(names: list, clips: list, data: Path, work: Path) -> dict:
+def rescore(names: list, clips: list, data: Path, work: Path, only_folds=None) -> dict:
     """The cross-validation summary (clean and every condition, float and int8) of the mean probabilities of
     the named variants' saved fold models, with the current evaluation code: one name re-scores a variant
     without training it again; several give their ensemble, an upper bound for distilling them into one."""
@@ -71,6 +71,8 @@ def rescore(names: list, clips: list, data: Path, work: Path) -> dict:
     base = clip_features(clips, data, work, 1.0)
     index = {c: i for i, c in enumerate(clips)}
     for f, val_actors in enumerate(actor_folds(clips, RECIPE.folds)):
+        if only_folds and f + 1 not in only_folds:
+            continue
         train, val = split(clips, val_actors)
         members = []
         for name, recipe in zip(names, recipes):
@@ -100,9 +102,9 @@ def row_name(row: dict) -> str | None:
     """The name a row of experiments.jsonl answers to in --compare: the variant of a run of every fold, or
     the variants whose saved fold models it re-scored ("A + B" for their ensemble). A run of some folds only
     (--folds) has none: it is finished by training the rest and re-scoring the variant."""
-    if "rescored" in row:
-        return " + ".join(row["rescored"])
-    return row["variant"] if row.get("folds", "all") == "all" else None
+    if row.get("folds", "all") != "all":
+        return None
+    return " + ".join(row["rescored"]) if "rescored" in row else row["variant"]
 
 
 def compare(rows: list, base: str, other: str) -> str:
@@ -133,7 +135,7 @@ def main() -> None:
     ap.add_argument("variants", nargs="+", help=f"any of {', '.join(sorted(VARIANTS))}; with --compare, any row's name")
     ap.add_argument("--processes", type=int, default=2, help="folds trained at once, each in its own process")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per process")
-    ap.add_argument("--folds", type=int, nargs="+", help="only these folds (1-based), e.g. to finish a stopped run")
+    ap.add_argument("--folds", type=int, nargs="+", help="only these folds (1-based): to finish a stopped run, or to re-score the folds it saved")
     ap.add_argument("--rescore", action="store_true",
                     help="score the variants' saved fold models (their average when several) instead of training")
     ap.add_argument("--compare", action="store_true",
@@ -157,8 +159,8 @@ def main() -> None:
         ap.error(f"unknown variants: {', '.join(unknown)}")
     if args.rescore:
         clips = select(load_manifest(data), RECIPE.actors, RECIPE.tess_limit)
-        cv = rescore(args.variants, clips, data, work)
-        row = {"rescored": args.variants, **scores(cv)}
+        cv = rescore(args.variants, clips, data, work, args.folds)
+        row = {"rescored": args.variants, "folds": args.folds or "all", **scores(cv)}
         with open(work / "experiments.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
         print(f"| {' + '.join(args.variants)} (saved fold models) | {row['float_ua_mean']:.3f} ± {row['float_ua_std']:.3f} | "

@@ -22,6 +22,7 @@ def test_compare_takes_rescored_rows_and_skips_runs_of_some_folds():
     rescored = {**row("", [0.6, 0.6], [0.4, 0.4]), "rescored": ["recipe"]}
     del rescored["variant"]
     ensemble = {**rescored, "rescored": ["recipe", "other-seed"]}
-    rows = [rescored, partial, ensemble, row("longer", [0.62, 0.66], [0.38, 0.40])]
-    assert [row_name(r) for r in rows] == ["recipe", None, "recipe + other-seed", "longer"]
+    rescored_partial = {**rescored, "folds": [1, 2]}
+    rows = [rescored, partial, ensemble, rescored_partial, row("longer", [0.62, 0.66], [0.38, 0.40])]
+    assert [row_name(r) for r in rows] == ["recipe", None, "recipe + other-seed", None, "longer"]
     assert "| clean | 0.600 | 0.640 | +4.0 | +2.0, +6.0 |" in compare(rows, "recipe", "longer")
