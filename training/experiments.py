@@ -17,12 +17,13 @@ import numpy as np
 import torch
 
 from .config import RECIPE
-from .data import actor_folds, load_manifest, select, split
+from .data import load_manifest, select, split
 from .evaluate import clip_probabilities, session
 from .features import band_stats, clip_features
 from .make_parity_fixtures import REPO
 from .conditions import condition_names
-from .pipeline import KINDS, ConditionScores, cross_validate, feature_sets, fold_features, fold_trainings, train_all
+from .pipeline import (KINDS, ConditionScores, cross_validate, cv_folds, feature_sets, fold_features, fold_trainings,
+                       train_all)
 
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {
@@ -71,23 +72,19 @@ def rescore(names: list, clips: list, data: Path, work: Path, only_folds=None) -
     table = ConditionScores(condition_names(RECIPE))
     base = clip_features(clips, data, work, 1.0)
     index = {c: i for i, c in enumerate(clips)}
-    for f, val_actors in enumerate(actor_folds(clips, RECIPE.folds)):
-        if only_folds and f + 1 not in only_folds:
-            continue
+    for f, val_actors in cv_folds(clips, RECIPE, only_folds):
         train, val = split(clips, val_actors)
-        members = []
-        for name, recipe in zip(names, recipes):
-            stats = band_stats([base[index[c]] for c in train])
-            clean = [base[index[c]] for c in val]
-            members.append((name, stats, fold_features(clips, val_actors, clean, recipe, data)))
+        stats = band_stats([base[index[c]] for c in train])
+        clean = [base[index[c]] for c in val]
+        members = [(name, fold_features(clips, val_actors, clean, recipe, data)) for name, recipe in zip(names, recipes)]
         y_true = np.array([c.label for c in val])
         for kind in KINDS:
-            sessions = [session(work / "exp" / n / f"fold{f + 1}-{kind}.onnx") for n, *_ in members]
+            sessions = [session(work / "exp" / n / f"fold{f}-{kind}.onnx") for n, _ in members]
             for cond in table.names:
                 probs = [clip_probabilities(sess, feats[cond][0], stats, feats[cond][1])
-                         for sess, (_, stats, feats) in zip(sessions, members)]
+                         for sess, (_, feats) in zip(sessions, members)]
                 table.add(kind, cond, val_actors, y_true, np.mean(probs, axis=0))
-            print(f"fold {f + 1}" + table.last_fold(kind), flush=True)
+            print(f"fold {f}" + table.last_fold(kind), flush=True)
     return table.summary()
 
 
@@ -113,7 +110,7 @@ def compare(rows: list, base: str, other: str) -> str:
     so "recipe" means the recipe of its last run) and the change per fold in points; then the mean change over
     the conditions and how many improved, and each emotion's clean recall (pooled over the folds). Compare
     rows run on one machine (training/README.md)."""
-    latest = {row_name(r): r["conditions"]["int8"] for r in rows if row_name(r)}
+    latest = {name: r["conditions"]["int8"] for r in rows if (name := row_name(r))}
     a, b = latest[base], latest[other]
     lines = [f"| condition | {base} | {other} | change | per fold |", "|---|---|---|---|---|"]
     changes = []
