@@ -34,6 +34,8 @@ VARIANTS = {
     # tempo, the cues of sad (low, slow) against calm and neutral, and sad recall has stayed near 0.40. Session 16:
     # sad 0.36 -> 0.49 on folds 1-3, but -0.2 points over the conditions (rooms and microphones lower). Not taken.
     "speed-1.0x3": {"speeds": (1.0, 1.0, 1.0)},
+    # Speed's pitch and formant shift (the speaker diversity rooms and microphones used) with the tempo kept.
+    "pitch-only": {"speed_keeps_tempo": True},
     "no-noise-gain": {"gain_db": 0.0, "noise_prob": 0.0},
     "no-specaugment": {"freq_masks": 0, "time_masks": 0},
     "no-tess": {"tess_per_ravdess": 0.0},

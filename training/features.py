@@ -7,6 +7,7 @@ from pathlib import Path
 
 import librosa
 import numpy as np
+import pedalboard
 import soundfile
 import torch
 
@@ -32,12 +33,16 @@ def n_frames(n_samples: int) -> int:
     return 1 + (n_samples - FRONTEND["n_fft"]) // FRONTEND["hop_length"]
 
 
-def load_audio(path: Path, speed: float = 1.0) -> np.ndarray:
-    """Mono float32 samples at SAMPLE_RATE; speed != 1 resamples (tempo and pitch change together)."""
+def load_audio(path: Path, speed: float = 1.0, keep_tempo: bool = False) -> np.ndarray:
+    """Mono float32 samples at SAMPLE_RATE; speed != 1 resamples (tempo, pitch and formants change together),
+    or with keep_tempo shifts pitch and formants as that resampling would and keeps the duration (Rubber Band)."""
     y, sr = soundfile.read(str(path), dtype="float32", always_2d=True)
     assert sr == SAMPLE_RATE, (path, sr)
     y = y.mean(axis=1)
-    if speed != 1.0:
+    if speed != 1.0 and keep_tempo:
+        y = pedalboard.time_stretch(y[None], SAMPLE_RATE, pitch_shift_in_semitones=12.0 * np.log2(speed),
+                                    preserve_formants=False)[0]
+    elif speed != 1.0:
         y = librosa.resample(y, orig_sr=SAMPLE_RATE * speed, target_sr=SAMPLE_RATE)
     return y
 
@@ -139,20 +144,22 @@ def cache_dir(root: Path) -> Path:
     return Path(root) / f"mel-{key}"
 
 
-def _cached(data_dir: Path, clip, cache: Path, speed: float) -> np.ndarray:
+def _cached(data_dir: Path, clip, cache: Path, speed: float, keep_tempo: bool) -> np.ndarray:
     file = cache / f"{clip.sha256}.npy"
     if file.exists():
         return np.load(file)
-    mel = log_mel(load_audio(Path(data_dir) / clip.path, speed))
+    mel = log_mel(load_audio(Path(data_dir) / clip.path, speed, keep_tempo))
     tmp = file.with_suffix(".tmp.npy")
     np.save(tmp, mel)
     tmp.replace(file)
     return mel
 
 
-def clip_features(clips: list, data_dir: Path, cache_root: Path, speed: float = 1.0) -> list:
+def clip_features(clips: list, data_dir: Path, cache_root: Path, speed: float = 1.0,
+                  keep_tempo: bool = False) -> list:
     """[n_mels, frames] dB matrices of the clips, computed once and cached by FLAC hash (about 15 ms
     a clip, so one process is enough and leaves the other core free)."""
-    cache = cache_dir(cache_root) / f"speed-{speed:.2f}"
+    kind = "pitch" if keep_tempo and speed != 1.0 else "speed"
+    cache = cache_dir(cache_root) / f"{kind}-{speed:.2f}"
     cache.mkdir(parents=True, exist_ok=True)
-    return [_cached(data_dir, c, cache, speed) for c in clips]
+    return [_cached(data_dir, c, cache, speed, keep_tempo) for c in clips]

@@ -2,10 +2,11 @@
 import librosa
 import numpy as np
 import pytest
+import soundfile
 
 from training.config import FRONTEND, INPUT_SHAPE, LEVEL_FRAMES, LOG_FLOOR_DB, SAMPLE_RATE, WINDOW
-from training.features import (HISTORY_FRAMES, Normalizer, Stats, clip_ends, log_mel, n_frames, stream_slices,
-                               trailing_level)
+from training.features import (HISTORY_FRAMES, Normalizer, Stats, clip_ends, load_audio, log_mel, n_frames,
+                               stream_slices, trailing_level)
 
 
 def test_contract_values():
@@ -33,6 +34,18 @@ def test_matches_metadata_formula():
         ref=1.0, amin=1e-10, top_db=None)
     np.testing.assert_allclose(log_mel(y), ref, atol=1e-4)
     np.testing.assert_allclose(log_mel(np.zeros(8000, np.float32)), LOG_FLOOR_DB)
+
+
+@pytest.mark.parametrize("keep_tempo", [False, True])
+def test_speed_moves_pitch_and_only_resampling_moves_tempo(tmp_path, keep_tempo):
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    path = tmp_path / "tone.flac"
+    soundfile.write(path, 0.3 * np.sin(2 * np.pi * 200.0 * t), SAMPLE_RATE)
+    y = load_audio(path, 1.1, keep_tempo)
+    spectrum = np.abs(np.fft.rfft(y[SAMPLE_RATE // 10:-SAMPLE_RATE // 10]))
+    peak_hz = np.argmax(spectrum) * SAMPLE_RATE / (len(y) - 2 * (SAMPLE_RATE // 10))
+    assert abs(peak_hz - 220.0) < 3.0, peak_hz
+    assert len(y) == (SAMPLE_RATE if keep_tempo else int(np.ceil(SAMPLE_RATE / 1.1)))
 
 
 def test_short_clip_one_window_left_padded_with_floor():
