@@ -33,8 +33,10 @@ VARIANTS = {
     # Without speed perturbation but with the clean share of the windows kept (3 sets in 7): speed moves pitch and
     # tempo, the cues of sad (low, slow) against calm and neutral, and sad recall has stayed near 0.40. Session 16:
     # sad 0.36 -> 0.49 on folds 1-3, but -0.2 points over the conditions (rooms and microphones lower). Not taken.
+    # Session 17, all 5 folds against the recipe on one machine: -1.4 points, 2 of 21 better, sad 0.42 -> 0.47.
     "speed-1.0x3": {"speeds": (1.0, 1.0, 1.0)},
     # Speed's pitch and formant shift (the speaker diversity rooms and microphones used) with the tempo kept.
+    # Session 17: +0.0 points over the conditions (11 of 21 better), clean -0.8, sad 0.42 -> 0.43. Not taken.
     "pitch-only": {"speed_keeps_tempo": True},
     "no-noise-gain": {"gain_db": 0.0, "noise_prob": 0.0},
     "no-specaugment": {"freq_masks": 0, "time_masks": 0},
