@@ -39,12 +39,12 @@ def load_audio(path: Path, speed: float = 1.0, keep_tempo: bool = False) -> np.n
     y, sr = soundfile.read(str(path), dtype="float32", always_2d=True)
     assert sr == SAMPLE_RATE, (path, sr)
     y = y.mean(axis=1)
-    if speed != 1.0 and keep_tempo:
-        y = pedalboard.time_stretch(y[None], SAMPLE_RATE, pitch_shift_in_semitones=12.0 * np.log2(speed),
-                                    preserve_formants=False)[0]
-    elif speed != 1.0:
-        y = librosa.resample(y, orig_sr=SAMPLE_RATE * speed, target_sr=SAMPLE_RATE)
-    return y
+    if speed == 1.0:
+        return y
+    if keep_tempo:
+        return pedalboard.time_stretch(y[None], SAMPLE_RATE, pitch_shift_in_semitones=12.0 * np.log2(speed),
+                                       preserve_formants=False)[0]
+    return librosa.resample(y, orig_sr=SAMPLE_RATE * speed, target_sr=SAMPLE_RATE)
 
 
 HISTORY_FRAMES = LEVEL_FRAMES - 1  # frames before a window's input that the level of its first frame reads

@@ -42,8 +42,8 @@ def test_speed_moves_pitch_and_only_resampling_moves_tempo(tmp_path, keep_tempo)
     path = tmp_path / "tone.flac"
     soundfile.write(path, 0.3 * np.sin(2 * np.pi * 200.0 * t), SAMPLE_RATE)
     y = load_audio(path, 1.1, keep_tempo)
-    spectrum = np.abs(np.fft.rfft(y[SAMPLE_RATE // 10:-SAMPLE_RATE // 10]))
-    peak_hz = np.argmax(spectrum) * SAMPLE_RATE / (len(y) - 2 * (SAMPLE_RATE // 10))
+    middle = y[SAMPLE_RATE // 10:-SAMPLE_RATE // 10]  # away from the edges, where shifter and resampler settle
+    peak_hz = np.argmax(np.abs(np.fft.rfft(middle))) * SAMPLE_RATE / len(middle)
     assert abs(peak_hz - 220.0) < 3.0, peak_hz
     assert len(y) == (SAMPLE_RATE if keep_tempo else int(np.ceil(SAMPLE_RATE / 1.1)))
 
