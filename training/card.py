@@ -138,6 +138,7 @@ def _sizes(files: dict) -> str:
 
 def write_card(path: Path, cv: dict, common: dict) -> None:
     s, rec = common["shipped"], common["recipe"]
+    speed_keeps = f" keeping the {' and '.join(rec['speed_keeps'])}" if rec.get("speed_keeps") else ""
     folds = "\n".join(
         f"| {i + 1} | {', '.join(f'{a:02d}' for a in f['val_actors'])} | {f['ua']:.3f} | "
         f"{cv['int8']['folds'][i]['ua']:.3f} | {f['accuracy']:.3f} | {cv['int8']['folds'][i]['accuracy']:.3f} |"
@@ -237,7 +238,7 @@ each epoch every RAVDESS training clip plus {rec['tess_per_ravdess']}× as many 
 cross-entropy: {rec['class_balance']}; windows ending at a random frame of the clip (from its first full window on;
 a short clip whole), with their context and the 3 s before them for the level normalization, heard after silence
 (the floor) or, for {100 * rec.get('conversation', 0.0):.0f}% of windows, right after another clip of the same speaker;
-speed perturbation {rec['speeds']}{' as pitch and formant shifts, tempo kept' if rec.get('speed_keeps_tempo') else ''}; gain ±{rec['gain_db']} dB; white/pink noise at {rec['snr_db'][0]:.0f}-{rec['snr_db'][1]:.0f} dB SNR on
+speed perturbation {rec['speeds']}{speed_keeps}; gain ±{rec['gain_db']} dB; white/pink noise at {rec['snr_db'][0]:.0f}-{rec['snr_db'][1]:.0f} dB SNR on
 {100 * rec['noise_prob']:.0f}% of windows; SpecAugment {rec['freq_masks']}×{rec['freq_mask_width']} bands and
 {rec['time_masks']}×{rec['time_mask_width']} frames; mixup α {rec['mixup_alpha']}; label smoothing {rec.get('label_smoothing', 0.0)}; conv channels {rec['channels']},
 dropout {rec['dropout']}; seed {rec['seed']}; {rec['waveform_copies']} multi-condition copies of every clip (noise on

@@ -149,7 +149,7 @@ def main() -> None:
     t0 = time.time()
     clips = select(load_manifest(args.data), RECIPE.actors, RECIPE.tess_limit)
     for speed in RECIPE.speeds:
-        clip_features(clips, args.data, args.cache, speed, RECIPE.speed_keeps_tempo)
+        clip_features(clips, args.data, args.cache, speed, RECIPE.speed_keeps)
     training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, RECIPE.copy_noise_share,
                     RECIPE.babble_share, args.workers)
     print(f"training copies: {time.time() - t0:.0f} s", flush=True)

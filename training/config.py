@@ -49,7 +49,7 @@ class Recipe:
     dropout: float = 0.3
     attention: bool = False               # the head also pools the steps by a learned weight (model.EmotionCNN)
     speeds: tuple = (0.9, 1.0, 1.1)       # speed perturbation, precomputed as extra feature sets
-    speed_keeps_tempo: bool = False       # the speeds shift pitch and formants only, the duration kept
+    speed_keeps: tuple = ()               # what the speeds leave as it was: () none, ("tempo",), ("tempo", "pitch")
     gain_db: float = 10.0                 # uniform random gain in [-gain_db, +gain_db]
     noise_prob: float = 0.5
     snr_db: tuple = (5.0, 30.0)

@@ -37,7 +37,10 @@ VARIANTS = {
     "speed-1.0x3": {"speeds": (1.0, 1.0, 1.0)},
     # Speed's pitch and formant shift (the speaker diversity rooms and microphones used) with the tempo kept.
     # Session 17: +0.0 points over the conditions (11 of 21 better), clean -0.8, sad 0.42 -> 0.43. Not taken.
-    "pitch-only": {"speed_keeps_tempo": True},
+    "pitch-only": {"speed_keeps": ("tempo",)},
+    # Only the vocal tract's length (formants) moved by the speeds, pitch and tempo kept: the speaker diversity
+    # without sad's pitch cue (session 17).
+    "formant-only": {"speed_keeps": ("tempo", "pitch")},
     "no-noise-gain": {"gain_db": 0.0, "noise_prob": 0.0},
     "no-specaugment": {"freq_masks": 0, "time_masks": 0},
     "no-tess": {"tess_per_ravdess": 0.0},

@@ -33,18 +33,31 @@ def n_frames(n_samples: int) -> int:
     return 1 + (n_samples - FRONTEND["n_fft"]) // FRONTEND["hop_length"]
 
 
-def load_audio(path: Path, speed: float = 1.0, keep_tempo: bool = False) -> np.ndarray:
+# What a speed perturbation keeps of the clip -> the name of its cached feature sets. Resampling moves tempo,
+# pitch and formants together; Rubber Band undoes part of it (pitch-only: tempo kept; formant-only: tempo and
+# pitch kept, i.e. another vocal tract length with the same prosody).
+SPEED_KEEPS = {(): "speed", ("tempo",): "pitch", ("tempo", "pitch"): "formant"}
+
+
+def load_audio(path: Path, speed: float = 1.0, keeps: tuple = ()) -> np.ndarray:
     """Mono float32 samples at SAMPLE_RATE; speed != 1 resamples (tempo, pitch and formants change together),
-    or with keep_tempo shifts pitch and formants as that resampling would and keeps the duration (Rubber Band)."""
+    then restores what `keeps` names (a key of SPEED_KEEPS)."""
+    if keeps not in SPEED_KEEPS:
+        raise ValueError(f"speed perturbation keeps {keeps!r}: not one of {list(SPEED_KEEPS)}")
     y, sr = soundfile.read(str(path), dtype="float32", always_2d=True)
     assert sr == SAMPLE_RATE, (path, sr)
     y = y.mean(axis=1)
     if speed == 1.0:
         return y
-    if keep_tempo:
-        return pedalboard.time_stretch(y[None], SAMPLE_RATE, pitch_shift_in_semitones=12.0 * np.log2(speed),
+    semitones = 12.0 * np.log2(speed)
+    if keeps == ("tempo",):  # one pass: the same shift as resampling, the duration kept
+        return pedalboard.time_stretch(y[None], SAMPLE_RATE, pitch_shift_in_semitones=semitones,
                                        preserve_formants=False)[0]
-    return librosa.resample(y, orig_sr=SAMPLE_RATE * speed, target_sr=SAMPLE_RATE)
+    y = librosa.resample(y, orig_sr=SAMPLE_RATE * speed, target_sr=SAMPLE_RATE)
+    if keeps == ("tempo", "pitch"):  # back to the original duration and pitch, the shifted formants kept
+        return pedalboard.time_stretch(y[None], SAMPLE_RATE, stretch_factor=1.0 / speed,
+                                       pitch_shift_in_semitones=-semitones, preserve_formants=True)[0]
+    return y
 
 
 HISTORY_FRAMES = LEVEL_FRAMES - 1  # frames before a window's input that the level of its first frame reads
@@ -144,11 +157,11 @@ def cache_dir(root: Path) -> Path:
     return Path(root) / f"mel-{key}"
 
 
-def _cached(data_dir: Path, clip, cache: Path, speed: float, keep_tempo: bool) -> np.ndarray:
+def _cached(data_dir: Path, clip, cache: Path, speed: float, keeps: tuple) -> np.ndarray:
     file = cache / f"{clip.sha256}.npy"
     if file.exists():
         return np.load(file)
-    mel = log_mel(load_audio(Path(data_dir) / clip.path, speed, keep_tempo))
+    mel = log_mel(load_audio(Path(data_dir) / clip.path, speed, keeps))
     tmp = file.with_suffix(".tmp.npy")
     np.save(tmp, mel)
     tmp.replace(file)
@@ -156,10 +169,10 @@ def _cached(data_dir: Path, clip, cache: Path, speed: float, keep_tempo: bool) -
 
 
 def clip_features(clips: list, data_dir: Path, cache_root: Path, speed: float = 1.0,
-                  keep_tempo: bool = False) -> list:
+                  keeps: tuple = ()) -> list:
     """[n_mels, frames] dB matrices of the clips, computed once and cached by FLAC hash (about 15 ms
     a clip, so one process is enough and leaves the other core free)."""
-    kind = "pitch" if keep_tempo and speed != 1.0 else "speed"
+    kind = SPEED_KEEPS[keeps] if speed != 1.0 else "speed"
     cache = cache_dir(cache_root) / f"{kind}-{speed:.2f}"
     cache.mkdir(parents=True, exist_ok=True)
-    return [_cached(data_dir, c, cache, speed, keep_tempo) for c in clips]
+    return [_cached(data_dir, c, cache, speed, keeps) for c in clips]

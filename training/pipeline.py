@@ -224,7 +224,7 @@ def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dic
 def feature_sets(clips: list, data_dir: Path, recipe, log) -> list:
     """Clean features at each training speed, then the multi-condition copies."""
     t0 = time.time()
-    sets = [clip_features(clips, data_dir, FEATURE_CACHE, s, recipe.speed_keeps_tempo) for s in recipe.speeds]
+    sets = [clip_features(clips, data_dir, FEATURE_CACHE, s, recipe.speed_keeps) for s in recipe.speeds]
     sets += training_copies(clips, recipe.folds, data_dir, FEATURE_CACHE, recipe.waveform_copies,
                             recipe.copy_noise_share, recipe.babble_share)
     log(f"features of {len(clips)} clips at speeds {recipe.speeds} and {recipe.waveform_copies} "

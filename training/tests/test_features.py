@@ -36,16 +36,39 @@ def test_matches_metadata_formula():
     np.testing.assert_allclose(log_mel(np.zeros(8000, np.float32)), LOG_FLOOR_DB)
 
 
-@pytest.mark.parametrize("keep_tempo", [False, True])
-def test_speed_moves_pitch_and_only_resampling_moves_tempo(tmp_path, keep_tempo):
+def _voice(f0_hz: float, formant_hz: float) -> np.ndarray:
+    """One second of a steady vowel-like sound: harmonics of f0 under one broad resonance."""
     t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
-    path = tmp_path / "tone.flac"
-    soundfile.write(path, 0.3 * np.sin(2 * np.pi * 200.0 * t), SAMPLE_RATE)
-    y = load_audio(path, 1.1, keep_tempo)
+    y = sum(np.exp(-0.5 * ((k * f0_hz - formant_hz) / 300.0) ** 2) * np.sin(2 * np.pi * k * f0_hz * t)
+            for k in range(1, int(4000 / f0_hz)))
+    return (0.3 * y / np.abs(y).max()).astype(np.float32)
+
+
+@pytest.mark.parametrize("keeps, f0_hz, formant_hz, n", [
+    ((), 110.0, 1100.0, int(np.ceil(SAMPLE_RATE / 1.1))),
+    (("tempo",), 110.0, 1100.0, SAMPLE_RATE),
+    (("tempo", "pitch"), 100.0, 1100.0, SAMPLE_RATE),
+])
+def test_speed_moves_what_it_does_not_keep(tmp_path, keeps, f0_hz, formant_hz, n):
+    path = tmp_path / "voice.flac"
+    soundfile.write(path, _voice(100.0, 1000.0), SAMPLE_RATE)
+    y = load_audio(path, 1.1, keeps)
     middle = y[SAMPLE_RATE // 10:-SAMPLE_RATE // 10]  # away from the edges, where shifter and resampler settle
-    peak_hz = np.argmax(np.abs(np.fft.rfft(middle))) * SAMPLE_RATE / len(middle)
-    assert abs(peak_hz - 220.0) < 3.0, peak_hz
-    assert len(y) == (SAMPLE_RATE if keep_tempo else int(np.ceil(SAMPLE_RATE / 1.1)))
+    pitch = np.median(librosa.yin(middle, fmin=60, fmax=300, sr=SAMPLE_RATE))
+    power = np.abs(np.fft.rfft(middle)) ** 2
+    hz = np.fft.rfftfreq(len(middle), 1 / SAMPLE_RATE)
+    band = (hz > 200) & (hz < 3000)
+    centroid = (hz[band] * power[band]).sum() / power[band].sum()  # where the resonance sits
+    assert abs(pitch - f0_hz) < 2.0, pitch
+    assert abs(centroid - formant_hz) < 30.0, centroid
+    assert abs(len(y) - n) <= 2, len(y)
+
+
+def test_speed_keeping_something_else_is_refused(tmp_path):
+    path = tmp_path / "voice.flac"
+    soundfile.write(path, _voice(100.0, 1000.0), SAMPLE_RATE)
+    with pytest.raises(ValueError, match="keeps"):
+        load_audio(path, 1.1, ("pitch",))
 
 
 def test_short_clip_one_window_left_padded_with_floor():
