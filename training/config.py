@@ -60,8 +60,8 @@ class Recipe:
     conversation: float = 0.5             # share of training windows heard right after another utterance of
                                           # the same speaker (the level history of a stream that listened), not after silence
     waveform_copies: int = 4              # multi-condition copies per clip (training.acoustics.random_chain); 0 = off (v5)
-    copy_noise_share: float = 0.5         # share of the copies with noise added
-    babble_share: float = 0.4             # share of the copies' noise that is babble of training speakers (else coloured)
+    copy_noise_share: float = 0.7         # share of the copies with noise added
+    babble_share: float = 0.6             # share of the copies' noise that is babble of training speakers (else coloured)
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0
     class_balance: bool = True
