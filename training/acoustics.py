@@ -158,15 +158,16 @@ CONDITIONS = {
 }
 
 
-def random_chain(y: np.ndarray, seed: int, babble_sources: list, noise_share: float,
+def random_chain(y: np.ndarray, seed: int, babble_sources: list, room_share: float, noise_share: float,
                  babble_share: float) -> np.ndarray:
     """One multi-condition training copy of y: each effect with its own probability, parameters drawn
-    from seed (>= TRAINING_SEEDS): a room (RT60 0.15-1.0 s, 0.3-3.5 m), noise in noise_share of the copies
-    (babble of training speakers in babble_share of those, else white to brown; 0-25 dB SNR), a phone line
-    or a cheap microphone, and a quiet 16-bit recording, in the order sound meets them."""
+    from seed (>= TRAINING_SEEDS): a room in room_share of the copies (RT60 0.15-1.0 s, 0.3-3.5 m), noise
+    in noise_share of them (babble of training speakers in babble_share of those, else white to brown;
+    0-25 dB SNR), a phone line or a cheap microphone, and a quiet 16-bit recording, in the order sound
+    meets them."""
     assert seed >= TRAINING_SEEDS, "training seeds must not overlap the validation's"
     rng = np.random.default_rng(seed)
-    if rng.random() < 0.5:
+    if rng.random() < room_share:
         rir = room_impulse_response(round(float(rng.uniform(0.15, 1.0)), 2), round(float(rng.uniform(0.3, 3.5)), 1),
                                     TRAINING_SEEDS + int(rng.integers(64)))
         y = reverberate(y, rir)

@@ -241,8 +241,8 @@ a short clip whole), with their context and the 3 s before them for the level no
 speed perturbation {rec['speeds']}{speed_keeps}; gain ±{rec['gain_db']} dB; white/pink noise at {rec['snr_db'][0]:.0f}-{rec['snr_db'][1]:.0f} dB SNR on
 {100 * rec['noise_prob']:.0f}% of windows; SpecAugment {rec['freq_masks']}×{rec['freq_mask_width']} bands and
 {rec['time_masks']}×{rec['time_mask_width']} frames; mixup α {rec['mixup_alpha']}; label smoothing {rec.get('label_smoothing', 0.0)}; conv channels {rec['channels']},
-dropout {rec['dropout']}; seed {rec['seed']}; {rec['waveform_copies']} multi-condition copies of every clip (noise on
-{100 * rec.get('copy_noise_share', 0.5):.0f}% of them, babble in {100 * rec.get('babble_share', 0.4):.0f}% of that noise). Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
+dropout {rec['dropout']}; seed {rec['seed']}; {rec['waveform_copies']} multi-condition copies of every clip (a room in
+{100 * rec.get('copy_room_share', 0.5):.0f}% of them, noise in {100 * rec.get('copy_noise_share', 0.5):.0f}%, babble in {100 * rec.get('babble_share', 0.4):.0f}% of that noise). Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
 activations, Conv and Gemm, calibrated on {rec['calibration_windows']} real training windows.
 
 {experiments}

@@ -114,12 +114,11 @@ def validation_features(clips: list, val_actors: tuple, data_dir: Path, cache_ro
     return out
 
 
-def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, copies: int, noise_share: float,
-                    babble_share: float, workers: int = 2) -> list:
-    """copies multi-condition feature sets (acoustics.random_chain): [copy][clip] mel. A RAVDESS clip's babble
+def training_copies(clips: list, recipe, data_dir: Path, cache_root: Path, workers: int = 2) -> list:
+    """The recipe's multi-condition feature sets (acoustics.random_chain): [copy][clip] mel. A RAVDESS clip's babble
     comes from the other actors of its own fold group (in training whenever the clip is), a TESS clip's from
     the other TESS speaker."""
-    group = {a: g for g, actors in enumerate(actor_folds(clips, folds)) for a in actors}
+    group = {a: g for g, actors in enumerate(actor_folds(clips, recipe.folds)) for a in actors}
     sources = {}  # (corpus, speaker) -> (paths of the talkers, their cache key)
     for c in clips:
         if (c.corpus, c.speaker) not in sources:
@@ -128,13 +127,16 @@ def training_copies(clips: list, folds: int, data_dir: Path, cache_root: Path, c
             sources[(c.corpus, c.speaker)] = (mates, _key(mates))
     root = _root(cache_root)
     sets = []
-    for k in range(copies):
-        mix, jobs = f"train-{k}-noise-{noise_share:g}-babble-{babble_share:g}", []
+    shares = {"room_share": recipe.copy_room_share, "noise_share": recipe.copy_noise_share,
+              "babble_share": recipe.babble_share}
+    for k in range(recipe.waveform_copies):
+        mix = f"train-{k}-" + "-".join(f"{name.removesuffix('_share')}-{v:g}" for name, v in shares.items())
+        jobs = []
         for c in clips:
             mates, key = sources[(c.corpus, c.speaker)]
             jobs.append((data_dir, c.path, root / mix / f"{c.sha256}-{key}.npy",
-                         partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256),
-                                 noise_share=noise_share, babble_share=babble_share), mates))
+                         partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256), **shares),
+                         mates))
         sets.append(_load_all(jobs, workers))
     return sets
 
@@ -150,8 +152,7 @@ def main() -> None:
     clips = select(load_manifest(args.data), RECIPE.actors, RECIPE.tess_limit)
     for speed in RECIPE.speeds:
         clip_features(clips, args.data, args.cache, speed, RECIPE.speed_keeps)
-    training_copies(clips, RECIPE.folds, args.data, args.cache, RECIPE.waveform_copies, RECIPE.copy_noise_share,
-                    RECIPE.babble_share, args.workers)
+    training_copies(clips, RECIPE, args.data, args.cache, args.workers)
     print(f"training copies: {time.time() - t0:.0f} s", flush=True)
     names = tuple(n for n in acoustic_names(RECIPE) if n != "clean")
     for val_actors in actor_folds(clips, RECIPE.folds):

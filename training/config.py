@@ -60,6 +60,7 @@ class Recipe:
     conversation: float = 0.5             # share of training windows heard right after another utterance of
                                           # the same speaker (the level history of a stream that listened), not after silence
     waveform_copies: int = 4              # multi-condition copies per clip (training.acoustics.random_chain); 0 = off (v5)
+    copy_room_share: float = 0.5          # share of the copies in a simulated room
     copy_noise_share: float = 0.7         # share of the copies with noise added
     babble_share: float = 0.6             # share of the copies' noise that is babble of training speakers (else coloured)
     mixup_alpha: float = 0.0              # 0 = off

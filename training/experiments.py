@@ -65,6 +65,8 @@ VARIANTS = {
     # babble 10 dB +4.5 points on every fold, clean +0.9, rooms and telephone -0.9 to -0.5 (session 18).
     # This is v12's noise mix, for comparison.
     "v12-noise": {"copy_noise_share": 0.5, "babble_share": 0.4},
+    # A room in 3 training copies of 4 instead of 2 (the medium room near 0.58 since v11, its target 0.62).
+    "rooms-0.75": {"copy_room_share": 0.75},
     "v8": {"conversation": 0.0},  # every training window after silence, as before v9
     "conversation-0.25": {"conversation": 0.25},  # between v8 and v9: what the share trades fresh against conversation
     # Finer time early (v7's babble loss): pooling in time after the second block, not the first; 24

@@ -225,8 +225,7 @@ def feature_sets(clips: list, data_dir: Path, recipe, log) -> list:
     """Clean features at each training speed, then the multi-condition copies."""
     t0 = time.time()
     sets = [clip_features(clips, data_dir, FEATURE_CACHE, s, recipe.speed_keeps) for s in recipe.speeds]
-    sets += training_copies(clips, recipe.folds, data_dir, FEATURE_CACHE, recipe.waveform_copies,
-                            recipe.copy_noise_share, recipe.babble_share)
+    sets += training_copies(clips, recipe, data_dir, FEATURE_CACHE)
     log(f"features of {len(clips)} clips at speeds {recipe.speeds} and {recipe.waveform_copies} "
         f"multi-condition copies: {time.time() - t0:.0f} s")
     return sets

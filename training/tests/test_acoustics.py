@@ -85,10 +85,10 @@ def test_cheap_microphone_clips_about_two_percent():
 
 def test_training_chain_is_seeded_apart_from_validation():
     y, talkers = speech_like(), [speech_like(1.0, s) for s in range(6)]
-    a = A.random_chain(y, A.TRAINING_SEEDS + 7, talkers, 0.5, 0.4)
-    np.testing.assert_array_equal(a, A.random_chain(y, A.TRAINING_SEEDS + 7, talkers, 0.5, 0.4))
+    a = A.random_chain(y, A.TRAINING_SEEDS + 7, talkers, 0.5, 0.5, 0.4)
+    np.testing.assert_array_equal(a, A.random_chain(y, A.TRAINING_SEEDS + 7, talkers, 0.5, 0.5, 0.4))
     with pytest.raises(AssertionError):
-        A.random_chain(y, 7, talkers, 0.5, 0.4)
+        A.random_chain(y, 7, talkers, 0.5, 0.5, 0.4)
 
 
 def test_babble_and_training_copies_never_use_held_out_speakers(data_dir):
