@@ -66,6 +66,7 @@ VARIANTS = {
     # This is v12's noise mix, for comparison.
     "v12-noise": {"copy_noise_share": 0.5, "babble_share": 0.4},
     # A room in 3 training copies of 4 instead of 2 (the medium room near 0.58 since v11, its target 0.62).
+    # -1.2 points over the conditions against v13's recipe, the medium room -1.2, sad 0.41 (session 19). Not taken.
     "rooms-0.75": {"copy_room_share": 0.75},
     "v8": {"conversation": 0.0},  # every training window after silence, as before v9
     "conversation-0.25": {"conversation": 0.25},  # between v8 and v9: what the share trades fresh against conversation
