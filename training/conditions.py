@@ -129,12 +129,12 @@ def training_copies(clips: list, recipe, data_dir: Path, cache_root: Path, worke
     sets = []
     shares = {"room_share": recipe.copy_room_share, "noise_share": recipe.copy_noise_share,
               "babble_share": recipe.babble_share}
+    mix = "-".join(f"{name.removesuffix('_share')}-{v:g}" for name, v in shares.items())  # room-0.5-noise-0.7-...
     for k in range(recipe.waveform_copies):
-        mix = f"train-{k}-" + "-".join(f"{name.removesuffix('_share')}-{v:g}" for name, v in shares.items())
         jobs = []
         for c in clips:
             mates, key = sources[(c.corpus, c.speaker)]
-            jobs.append((data_dir, c.path, root / mix / f"{c.sha256}-{key}.npy",
+            jobs.append((data_dir, c.path, root / f"train-{k}-{mix}" / f"{c.sha256}-{key}.npy",
                          partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256), **shares),
                          mates))
         sets.append(_load_all(jobs, workers))
