@@ -24,9 +24,9 @@ export const ARTIFACTS = resolve(process.env.VE_ARTIFACTS ?? join(ROOT, "artifac
 mkdirSync(ARTIFACTS, { recursive: true });
 export const DATA = resolve(process.env.VE_DATA ?? join(ROOT, "../shared/data"));
 
-/** A clearly angry RAVDESS utterance (actor 05, strong intensity), as in the native tests. */
 /** The training environment's Python (scripts/env.sh), for audio tools the tests borrow from it. */
 export const PYTHON = join(process.env.VE_VENV ?? join(homedir(), ".cache/voice-emotion/venv"), "bin/python");
+/** A clearly angry RAVDESS utterance (actor 05, strong intensity), as in the native tests. */
 export const ANGRY_CLIP = "ravdess/Actor_05/03-01-05-02-01-01-05.flac";
 
 const CHROMIUM_FLAGS = [
@@ -42,10 +42,18 @@ const CHROMIUM_FLAGS = [
 /**
  * Serves `root` (default www/) on 127.0.0.1 at a free port; resolves to { url, close }. `close`
  * also drops the connections the browser keeps open, so nothing is served after it; closing
- * twice is harmless.
+ * twice is harmless. `extra` maps a path ("/probe.js") to `{ type, body }`, served beside root's
+ * files: a test's own same-origin file, real on the wire (Playwright's routing misses requests of
+ * a page its service worker controls).
  */
-export async function serve(root = join(ROOT, "www"), headers = {}) {
-  const server = httpServer.createServer({ root, cache: -1, showDir: "false", headers });
+export async function serve(root = join(ROOT, "www"), headers = {}, extra = {}) {
+  const serveExtra = (request, response) => {
+    const file = extra[new URL(request.url, "http://host").pathname];
+    if (!file) return response.emit("next");
+    response.writeHead(200, { "Content-Type": file.type, "Cache-Control": "no-store" });
+    response.end(file.body);
+  };
+  const server = httpServer.createServer({ root, cache: -1, showDir: "false", headers, before: [serveExtra] });
   await new Promise((done) => server.listen(0, "127.0.0.1", done));
   const { port } = server.server.address();
   return {

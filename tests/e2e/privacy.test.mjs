@@ -21,10 +21,18 @@ import {
   storedItems,
 } from "./helpers.mjs";
 
+// A same-origin script that tries eval and new Function, served beside the page's files.
+const EVAL_PROBE = {
+  type: "text/javascript",
+  body: `window.evalProbe = [() => eval("1 + 1"), () => new Function("return 1")()].map((f) => {
+    try { return "ran: " + f(); } catch (error) { return error.name; }
+  });`,
+};
+
 let server;
 
 before(async () => {
-  server = await serve();
+  server = await serve(undefined, {}, { "/csp-probe.js": EVAL_PROBE });
 });
 
 after(() => server?.close());
@@ -60,18 +68,9 @@ test("the CSP blocks a fetch to another origin, which never sees the request", a
     assert.equal(hits, 0);
     assert.deepEqual(foreignRequests(requests), []);
 
-    // Neither eval nor new Function runs in the page's own scripts (a same-origin script, served
-    // by interception, tries both); the policy allows no inline code at all.
-    const probe = `${server.url}csp-probe.js`;
-    await page.route(probe, (route) =>
-      route.fulfill({
-        contentType: "text/javascript",
-        body: `window.evalProbe = [() => eval("1 + 1"), () => new Function("return 1")()].map((f) => {
-          try { return "ran: " + f(); } catch (error) { return error.name; }
-        });`,
-      }),
-    );
-    await page.addScriptTag({ url: probe });
+    // Neither eval nor new Function runs in the page's own scripts (a same-origin script tries
+    // both); the policy allows no inline code at all.
+    await page.addScriptTag({ url: `${server.url}csp-probe.js` });
     assert.deepEqual(await page.evaluate(() => window.evalProbe), ["EvalError", "EvalError"]);
     const policy = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
     assert.doesNotMatch(policy, /'unsafe-inline'|'unsafe-eval'|\*/);
