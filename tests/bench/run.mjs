@@ -215,7 +215,7 @@ async function compareVariants(server, names) {
 
 const { values, positionals } = parseArgs({ options: { variants: { type: "boolean" } }, allowPositionals: true });
 makeAudio();
-const server = await serve(ROOT, { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" });
+const server = await serve(ROOT, { headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } });
 const app = await serve();
 try {
   if (values.variants) await compareVariants(server, positionals);

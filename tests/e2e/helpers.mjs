@@ -42,13 +42,13 @@ const CHROMIUM_FLAGS = [
 /**
  * Serves `root` (default www/) on 127.0.0.1 at a free port; resolves to { url, close }. `close`
  * also drops the connections the browser keeps open, so nothing is served after it; closing
- * twice is harmless. `extra` maps a path ("/probe.js") to `{ type, body }`, served beside root's
- * files: a test's own same-origin file, real on the wire (Playwright's routing misses requests of
- * a page its service worker controls).
+ * twice is harmless. `headers` go on every response; `files` maps a path ("/probe.js") to
+ * `{ type, body }` served beside root's: a test's own same-origin file, real on the wire
+ * (Playwright's routing may miss the requests of a page its service worker controls).
  */
-export async function serve(root = join(ROOT, "www"), headers = {}, extra = {}) {
+export async function serve(root = join(ROOT, "www"), { headers = {}, files = {} } = {}) {
   const serveExtra = (request, response) => {
-    const file = extra[new URL(request.url, "http://host").pathname];
+    const file = files[new URL(request.url, "http://host").pathname];
     if (!file) return response.emit("next");
     response.writeHead(200, { "Content-Type": file.type, "Cache-Control": "no-store" });
     response.end(file.body);

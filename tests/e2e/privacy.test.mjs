@@ -32,7 +32,7 @@ const EVAL_PROBE = {
 let server;
 
 before(async () => {
-  server = await serve(undefined, {}, { "/csp-probe.js": EVAL_PROBE });
+  server = await serve(undefined, { files: { "/csp-probe.js": EVAL_PROBE } });
 });
 
 after(() => server?.close());
