@@ -33,14 +33,25 @@ def seed_of(*parts) -> int:
     return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:4], "little")
 
 
+# Octave bands of a frequency-dependent room (pyroomacoustics materials).
+BANDS_HZ = (125, 250, 500, 1000, 2000, 4000)
+
+
 @functools.lru_cache(maxsize=None)
-def room_impulse_response(rt60: float, distance: float, seed: int) -> np.ndarray:
+def room_impulse_response(rt60: float, distance: float, seed: int, bands: bool = False) -> np.ndarray:
     """A shoebox room (image method) with the given RT60 and source-microphone distance in metres;
-    the room's size and the positions are drawn from seed. Peak-normalized."""
+    the room's size and the positions are drawn from seed. bands: the walls absorb more at high frequencies
+    (a random tilt over BANDS_HZ around the absorption that gives rt60) and the air absorbs too, as in real
+    rooms; else one absorption for every frequency. Peak-normalized."""
     rng = np.random.default_rng(seed)
     dims = np.array([max(rng.uniform(4.0, 9.0), distance + 2.0), rng.uniform(3.0, 7.0), rng.uniform(2.5, 3.5)])
     absorption, max_order = pra.inverse_sabine(rt60, dims)
-    room = pra.ShoeBox(dims, fs=SAMPLE_RATE, materials=pra.Material(absorption), max_order=min(max_order, 40))
+    if bands:
+        tilt = np.geomspace(rng.uniform(0.4, 0.9), rng.uniform(1.2, 2.5), len(BANDS_HZ))
+        material = pra.Material({"coeffs": np.clip(absorption * tilt, 0.01, 0.95).tolist(), "center_freqs": list(BANDS_HZ)})
+    else:
+        material = pra.Material(absorption)
+    room = pra.ShoeBox(dims, fs=SAMPLE_RATE, materials=material, max_order=min(max_order, 40), air_absorption=bands)
     margin = 0.5
     while True:
         source = np.array([rng.uniform(margin, dims[0] - margin), rng.uniform(margin, dims[1] - margin), 1.6])
@@ -158,18 +169,42 @@ CONDITIONS = {
 }
 
 
+def equalizer(rng: np.random.Generator) -> pedalboard.Pedalboard:
+    """A random device colouring from biquads: a low cut (50-400 Hz), low and high shelves (+-10 dB), one or
+    two peaks or dips (+-8 dB, 300-7000 Hz), sometimes a high cut (4-7.9 kHz)."""
+    stages = [pedalboard.HighpassFilter(float(rng.uniform(50, 400))),
+              pedalboard.LowShelfFilter(float(rng.uniform(100, 400)), float(rng.uniform(-10, 10))),
+              pedalboard.HighShelfFilter(float(rng.uniform(2000, 6000)), float(rng.uniform(-10, 10)))]
+    stages += [pedalboard.PeakFilter(float(np.exp(rng.uniform(np.log(300), np.log(7000)))), float(rng.uniform(-8, 8)),
+                                     float(rng.uniform(0.5, 3.0))) for _ in range(int(rng.integers(1, 3)))]
+    if rng.random() < 0.3:
+        stages.append(pedalboard.LowpassFilter(float(rng.uniform(4000, 7900))))
+    return pedalboard.Pedalboard(stages)
+
+
+def gain_control(rng: np.random.Generator) -> pedalboard.Pedalboard:
+    """A device's automatic gain control and compression: a compressor (threshold -35 to -15 dBFS, ratio
+    2-8, attack 1-30 ms, release 50-400 ms), make-up gain, and a limiter."""
+    return pedalboard.Pedalboard([
+        pedalboard.Compressor(float(rng.uniform(-35, -15)), float(rng.uniform(2, 8)), float(rng.uniform(1, 30)),
+                              float(rng.uniform(50, 400))),
+        pedalboard.Gain(float(rng.uniform(6, 18))), pedalboard.Limiter(-1.0, 100.0)])
+
+
 def random_chain(y: np.ndarray, seed: int, babble_sources: list, room_share: float, noise_share: float,
-                 babble_share: float) -> np.ndarray:
+                 babble_share: float, room_bands: bool = False, eq_share: float = 0.0,
+                 gain_control_share: float = 0.0) -> np.ndarray:
     """One multi-condition training copy of y: each effect with its own probability, parameters drawn
-    from seed (>= TRAINING_SEEDS): a room in room_share of the copies (RT60 0.15-1.0 s, 0.3-3.5 m), noise
-    in noise_share of them (babble of training speakers in babble_share of those, else white to brown;
-    0-25 dB SNR), a phone line or a cheap microphone, and a quiet 16-bit recording, in the order sound
-    meets them."""
+    from seed (>= TRAINING_SEEDS): a room in room_share of the copies (RT60 0.15-1.0 s, 0.3-3.5 m; with
+    frequency-dependent walls and air if room_bands), noise in noise_share of them (babble of training
+    speakers in babble_share of those, else white to brown; 0-25 dB SNR), a device's colouring (`equalizer`)
+    in eq_share and its gain control in gain_control_share, a phone line or a cheap microphone, and a quiet
+    16-bit recording, in the order sound meets them."""
     assert seed >= TRAINING_SEEDS, "training seeds must not overlap the validation's"
     rng = np.random.default_rng(seed)
     if rng.random() < room_share:
         rir = room_impulse_response(round(float(rng.uniform(0.15, 1.0)), 2), round(float(rng.uniform(0.3, 3.5)), 1),
-                                    TRAINING_SEEDS + int(rng.integers(64)))
+                                    TRAINING_SEEDS + int(rng.integers(64)), room_bands)
         y = reverberate(y, rir)
     if rng.random() < noise_share:
         if babble_sources and rng.random() < babble_share:
@@ -177,6 +212,12 @@ def random_chain(y: np.ndarray, seed: int, babble_sources: list, room_share: flo
         else:
             noise = coloured_noise(y.size, float(rng.uniform(0.0, 2.0)), int(rng.integers(2**31)))
         y = mix_at_snr(y, noise, float(rng.uniform(0.0, 25.0)))
+    if rng.random() < eq_share:
+        coloured = equalizer(rng)(y, SAMPLE_RATE)
+        y = (coloured * rms(y) / max(rms(coloured), 1e-12)).astype(np.float32)
+    if rng.random() < gain_control_share:
+        y = gain_control(rng)(y * np.float32(10.0 ** (rng.uniform(-30.0, 0.0) / 20.0) / max(np.abs(y).max(), 1e-6)),
+                              SAMPLE_RATE).astype(np.float32)
     channel = rng.random()
     if channel < 0.25:
         y = telephone(y, float(rng.uniform(200, 400)), float(rng.uniform(3000, 3800)),

@@ -7,14 +7,10 @@ The runtime applies it (metadata `decision.temperature`); the card shows the rel
 import argparse
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import scipy.optimize
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import scipy.optimize  # noqa: E402
-
-from .evaluate import mean_softmax, softmax  # noqa: E402
+from .evaluate import mean_softmax, softmax
 
 BINS = 10
 
@@ -59,52 +55,25 @@ def calibrate(window_logits: list, labels: np.ndarray) -> dict:
     }
 
 
-def reliability_png(calibration: dict, path: Path) -> None:
-    """Accuracy against confidence per bin, before and after, for windows and clips, and for the live
-    windows as shown (training.live) when measured."""
-    panels = [(f"out-of-fold {unit}", calibration[unit]) for unit in ("windows", "clips")]
-    if "live" in calibration:
-        panels.append(("live windows as shown", {w: calibration["live"][w]["smoothed"]["all"] for w in ("before", "after")}))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.2), dpi=100)
-    for ax, (title, unit) in zip(axes, panels):
-        ax.plot([0, 1], [0, 1], color="#999", linewidth=1, label="perfect")
-        for when, style in (("before", "o--"), ("after", "s-")):
-            r = unit[when]
-            pts = [(b["confidence"], b["accuracy"]) for b in r["bins"] if b["count"] >= 5]
-            ax.plot(*zip(*pts), style, label=f"{when}: ECE {r['ece']:.3f}")
-        ax.set_title(title)
-        ax.set_xlabel("confidence (top probability)")
-        ax.set_ylabel("accuracy")
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.legend(loc="upper left", fontsize=8)
-    fig.suptitle(f"int8 model, temperature {calibration['temperature']:.2f}")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
 def main() -> None:
     from . import card
-    from .config import RECIPE
-    from .data import actor_folds, load_manifest, select, split
+    from .config import DATA_DIR, KINDS, RECIPE, REPO, WORK_DIR
+    from .data import load_manifest, select, speaker_folds, split
     from .evaluate import clip_logits, session
     from .features import band_stats, clip_features
-    from .make_parity_fixtures import REPO
     from .metadata import decision, read, write
-    from .pipeline import FEATURE_CACHE, KINDS
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path, nargs="?", default=REPO / "models")
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    ap.add_argument("--folds", type=Path, default=FEATURE_CACHE / "cv", help="where fold{k}-{kind}.onnx are")
+    ap.add_argument("--data", type=Path, default=DATA_DIR)
+    ap.add_argument("--folds", type=Path, default=WORK_DIR / "cv", help="where fold{k}-{kind}.onnx are")
     args = ap.parse_args()
-    clips = select(load_manifest(args.data), RECIPE.actors, RECIPE.tess_limit)
-    base = clip_features(clips, args.data, FEATURE_CACHE, 1.0)
+    clips = select(load_manifest(args.data), RECIPE)
+    base = clip_features(clips, args.data, WORK_DIR, 1.0)
     index = {c: i for i, c in enumerate(clips)}
     logits, labels = {k: [] for k in KINDS}, []
-    for f, val_actors in enumerate(actor_folds(clips, RECIPE.folds)):
-        train, val = split(clips, val_actors)
+    for f, val_voices in enumerate(speaker_folds(clips, RECIPE.folds)):
+        train, val = split(clips, val_voices)
         stats = band_stats([base[index[c]] for c in train])
         labels += [c.label for c in val]
         for kind in KINDS:

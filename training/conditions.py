@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import acoustics
-from .acoustics import CONDITIONS, TRAINING_SEEDS, random_chain, seed_of
+from . import acoustics, unseen
+from .acoustics import TRAINING_SEEDS, random_chain, seed_of
 from .config import RECIPE
-from .data import actor_folds, load_manifest, same_speaker, select, split
+from .data import load_manifest, same_speaker, select, speaker_folds, split
 from .features import cache_dir, clip_features, load_audio, log_mel
 
 
@@ -57,8 +57,20 @@ def _load_all(jobs: list, workers: int) -> list:
     return [np.load(j[2]) for j in jobs]
 
 
+# The validation conditions in two families: those training draws from (other seeds and rooms of the same
+# simulators) and those it never draws from (training.unseen: other methods).
+CONDITIONS = {**acoustics.CONDITIONS, **unseen.CONDITIONS}
+FAMILIES = {"in-family": tuple(acoustics.CONDITIONS), "out-of-family": tuple(unseen.CONDITIONS)}
+
+
+def family(name: str) -> str:
+    """The family of a condition of the cross-validation (a conversation one is its condition's)."""
+    base = name.removeprefix("conversation-")
+    return next(f for f, names in FAMILIES.items() if base in names)
+
+
 def _root(cache_root: Path) -> Path:
-    code = hashlib.sha256(Path(acoustics.__file__).read_bytes()).hexdigest()[:10]
+    code = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (acoustics, unseen))).hexdigest()[:10]
     return cache_dir(cache_root) / f"acoustics-{code}"
 
 
@@ -66,11 +78,24 @@ def _key(paths: list) -> str:
     return hashlib.sha256("\n".join(sorted(paths)).encode()).hexdigest()[:10]
 
 
-def fold_sources(clips: list, val_actors: tuple) -> tuple:
-    """(validation clips, babble talkers) of the fold holding out val_actors: the talkers are the fold's
-    training RAVDESS clips."""
-    train, val = split(clips, val_actors)
-    return val, [c for c in train if c.corpus == "ravdess"]
+def babble_talkers(clips: list, folds: list) -> dict:
+    """{voice: the clips whose speech may make that voice's babble}: for a voice of a fold, the other voices of
+    its own fold (in training whenever it is, held out with it), so no babble ever carries a held-out speaker;
+    for a voice of a training-only corpus, the other speakers of that corpus."""
+    fold_of = {v: f for f, voices in enumerate(folds) for v in voices}
+
+    def mates(voice: str) -> list:
+        if voice in fold_of:
+            return [o for o in clips if o.voice != voice and fold_of.get(o.voice) == fold_of[voice]]
+        return [o for o in clips if o.voice != voice and o.corpus == voice.split("/")[0]]
+    return {v: mates(v) for v in sorted({c.voice for c in clips})}
+
+
+def validation_talkers(clips: list, val_voices: tuple) -> dict:
+    """{corpus: the clips whose speech makes the babble of its held-out clips}: the fold's training clips of
+    that corpus."""
+    train, val = split(clips, val_voices)
+    return {k: [c for c in train if c.corpus == k] for k in sorted({c.corpus for c in val})}
 
 
 # Conditions also scored in conversation: each clip heard right after another utterance of its speaker under
@@ -79,7 +104,7 @@ CONVERSATION = ("clean", "babble-10dB", "room-medium", "telephone", "far-quiet")
 
 
 def acoustic_names(recipe) -> tuple:
-    """The acoustic conditions a recipe scores: its own list, or every one of acoustics.CONDITIONS."""
+    """The acoustic conditions a recipe scores: its own list, or every one of CONDITIONS."""
     return recipe.conditions or tuple(CONDITIONS)
 
 
@@ -97,46 +122,38 @@ def conversation_partners(clips: list) -> list:
             for c, m in zip(clips, same_speaker(clips))]
 
 
-def validation_features(clips: list, val_actors: tuple, data_dir: Path, cache_root: Path, names: tuple,
+def validation_features(clips: list, val_voices: tuple, data_dir: Path, cache_root: Path, names: tuple,
                         workers: int = 2) -> dict:
-    """{condition: [mel per clip]} for the fold that holds out val_actors: its validation clips under each
+    """{condition: [mel per clip]} for the fold that holds out val_voices: its validation clips under each
     named condition, with seeds fixed per clip and condition (below TRAINING_SEEDS) and babble made from
-    the fold's training actors (never the held-out speakers)."""
-    clips, talkers = fold_sources(clips, val_actors)
-    sources = [c.path for c in talkers]
-    key, root = _key(sources), _root(cache_root)
+    the fold's training clips of the clip's own corpus (never a held-out speaker)."""
+    val = split(clips, val_voices)[1]
+    sources = {k: [c.path for c in mates] for k, mates in validation_talkers(clips, val_voices).items()}
+    keys, root = {k: _key(p) for k, p in sources.items()}, _root(cache_root)
     out = {}
     for name in names:
-        jobs = [(data_dir, c.path, root / name / f"{c.sha256}-{key}.npy",
-                 partial(CONDITIONS[name].apply, seed=seed_of(name, c.sha256) % TRAINING_SEEDS), sources)
-                for c in clips]
+        jobs = [(data_dir, c.path, root / name / f"{c.sha256}-{keys[c.corpus]}.npy",
+                 partial(CONDITIONS[name].apply, seed=seed_of(name, c.sha256) % TRAINING_SEEDS), sources[c.corpus])
+                for c in val]
         out[name] = _load_all(jobs, workers)
     return out
 
 
 def training_copies(clips: list, recipe, data_dir: Path, cache_root: Path, workers: int = 2) -> list:
-    """The recipe's multi-condition feature sets (acoustics.random_chain): [copy][clip] mel. A RAVDESS clip's babble
-    comes from the other actors of its own fold group (in training whenever the clip is), a TESS clip's from
-    the other TESS speaker."""
-    group = {a: g for g, actors in enumerate(actor_folds(clips, recipe.folds)) for a in actors}
-    sources = {}  # (corpus, speaker) -> (paths of the talkers, their cache key)
-    for c in clips:
-        if (c.corpus, c.speaker) not in sources:
-            mates = [o.path for o in clips if o.corpus == c.corpus and o.speaker != c.speaker
-                     and (c.corpus != "ravdess" or group[o.actor] == group[c.actor])]
-            sources[(c.corpus, c.speaker)] = (mates, _key(mates))
+    """The recipe's multi-condition feature sets (acoustics.random_chain): [copy][clip] mel, a clip's babble
+    from its babble_talkers."""
+    talkers = {v: [o.path for o in mates] for v, mates in babble_talkers(clips, speaker_folds(clips, recipe.folds)).items()}
+    keys = {v: _key(paths) for v, paths in talkers.items()}
     root = _root(cache_root)
     sets = []
     shares = {"room_share": recipe.copy_room_share, "noise_share": recipe.copy_noise_share,
-              "babble_share": recipe.babble_share}
+              "babble_share": recipe.babble_share, "room_bands": recipe.copy_room_bands,
+              "eq_share": recipe.copy_eq_share, "gain_control_share": recipe.copy_gain_control_share}
     mix = "-".join(f"{name.removesuffix('_share')}-{v:g}" for name, v in shares.items())  # room-0.5-noise-0.7-...
     for k in range(recipe.waveform_copies):
-        jobs = []
-        for c in clips:
-            mates, key = sources[(c.corpus, c.speaker)]
-            jobs.append((data_dir, c.path, root / f"train-{k}-{mix}" / f"{c.sha256}-{key}.npy",
-                         partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256), **shares),
-                         mates))
+        jobs = [(data_dir, c.path, root / f"train-{k}-{mix}" / f"{c.sha256}-{keys[c.voice]}.npy",
+                 partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256), **shares), talkers[c.voice])
+                for c in clips]
         sets.append(_load_all(jobs, workers))
     return sets
 
@@ -149,15 +166,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     t0 = time.time()
-    clips = select(load_manifest(args.data), RECIPE.actors, RECIPE.tess_limit)
+    clips = select(load_manifest(args.data), RECIPE)
     for speed in RECIPE.speeds:
         clip_features(clips, args.data, args.cache, speed, RECIPE.speed_keeps)
     training_copies(clips, RECIPE, args.data, args.cache, args.workers)
     print(f"training copies: {time.time() - t0:.0f} s", flush=True)
     names = tuple(n for n in acoustic_names(RECIPE) if n != "clean")
-    for val_actors in actor_folds(clips, RECIPE.folds):
-        validation_features(clips, val_actors, args.data, args.cache, names, args.workers)
-        print(f"validation conditions of actors {val_actors}: {time.time() - t0:.0f} s", flush=True)
+    for val_voices in speaker_folds(clips, RECIPE.folds):
+        validation_features(clips, val_voices, args.data, args.cache, names, args.workers)
+        print(f"validation conditions of {', '.join(val_voices)}: {time.time() - t0:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

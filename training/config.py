@@ -1,6 +1,12 @@
 """Every constant of the pipeline in one place: the model contract (models/METADATA.md) and the recipe."""
 import dataclasses
 import math
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO.parent / "shared" / "data"   # the corpora (../shared/data/README.md)
+WORK_DIR = REPO / "training" / "work"        # feature caches, fold models, experiment results (gitignored)
+KINDS = ("float", "int8")                    # the model files of a training: float and int8 QDQ ONNX
 
 FORMAT = "voice-emotion-model/5"
 LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
@@ -32,16 +38,19 @@ ONNX_OPSET = 17
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """Training recipe; one instance is the shipped recipe, another the smoke test's."""
-    name: str = "v13"                     # shown in the model card and in its successor's
+    name: str = "v14"                     # shown in the model card and in its successor's
     seed: int = 20240611
     folds: int = 5
-    actors: tuple = tuple(range(1, 21))   # RAVDESS actors used for CV and the final model
-    tess_limit: int = 0                   # 0 = all TESS clips
+    corpora: tuple = ()                   # corpora of the manifest trained and validated on; () = every one
+    speakers: int = 0                     # first n speakers of each corpus (smoke runs); 0 = all
+    clips_per_speaker: int = 0            # every n-th clip of each speaker, this many (smoke runs); 0 = all
     epochs: int = 120
     batch_size: int = 32
     lr: float = 3e-3
     weight_decay: float = 1e-3
-    tess_per_ravdess: float = 0.5         # TESS clips drawn per epoch, relative to RAVDESS clips
+    # Clips drawn afresh each epoch, shared among the corpora in proportion to the square root of their speakers
+    # (voices teach more than sentences), at most a corpus's own clips (train.epoch_indices).
+    epoch_clips: int = 1920
     channels: tuple = (16, 32, 64, 128)
     # Per trunk block: (time stride of its convolution, max pooling (bands, frames) after it or None); the
     # shipped recipe's give STREAM. An experiment's layers that need less context see the input's last frames.
@@ -63,12 +72,14 @@ class Recipe:
     copy_room_share: float = 0.5          # share of the copies in a simulated room
     copy_noise_share: float = 0.7         # share of the copies with noise added
     babble_share: float = 0.6             # share of the copies' noise that is babble of training speakers (else coloured)
+    copy_room_bands: bool = True          # the copies' rooms absorb more at high frequencies, air too (else flat, as v13)
+    copy_eq_share: float = 0.5            # share of the copies coloured by a random device equalizer (acoustics.equalizer)
+    copy_gain_control_share: float = 0.3  # share of the copies through a device's gain control (acoustics.gain_control)
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0
     class_balance: bool = True
     calibration_windows: int = 256
-    conditions: tuple = ()                # names of training.acoustics.CONDITIONS scored in CV; () = all
-    tess_only_epoch_clips: int = 1200     # clips per epoch when training on TESS alone (leave-corpus-out)
+    conditions: tuple = ()                # names of training.conditions.CONDITIONS scored in CV; () = all
 
 
 RECIPE = Recipe()
@@ -99,7 +110,6 @@ assert WINDOW["hop_frames"] % STREAM["step_frames"] == 0, "a hop must give whole
 INPUT_FRAMES = WINDOW["frames"] + STREAM["context_frames"]
 INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], INPUT_FRAMES)
 SMOKE = dataclasses.replace(
-    RECIPE, name="smoke", folds=2, actors=(1, 2, 3, 4), tess_limit=60, epochs=1, speeds=(1.0,),
-    calibration_windows=32, waveform_copies=1, conditions=("clean", "babble-10dB", "room-medium", "telephone"),
-    tess_only_epoch_clips=60,
+    RECIPE, name="smoke", folds=2, speakers=4, clips_per_speaker=30, epochs=1, epoch_clips=200, speeds=(1.0,),
+    calibration_windows=32, waveform_copies=1, conditions=("clean", "babble-10dB", "room-medium", "telephone", "laptop"),
 )

@@ -16,14 +16,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import RECIPE
-from .data import load_manifest, select, split
+from .conditions import FAMILIES, condition_names, family
+from .config import DATA_DIR, KINDS, RECIPE, WORK_DIR
+from .data import by_corpus, corpus_labels, load_manifest, primary_corpus, select, split
 from .evaluate import clip_probabilities, session
 from .features import band_stats, clip_features
-from .make_parity_fixtures import REPO
-from .conditions import condition_names
-from .pipeline import (KINDS, ConditionScores, cross_validate, cv_folds, feature_sets, fold_features, fold_trainings,
-                       train_all)
+from .pipeline import ConditionScores, cross_validate, cv_folds, feature_sets, fold_features, fold_trainings, restrict, train_all
 
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {
@@ -43,7 +41,15 @@ VARIANTS = {
     "formant-only": {"speed_keeps": ("tempo", "pitch")},
     "no-noise-gain": {"gain_db": 0.0, "noise_prob": 0.0},
     "no-specaugment": {"freq_masks": 0, "time_masks": 0},
-    "no-tess": {"tess_per_ravdess": 0.0},
+    # v13's data and training copies, the baseline of issue 34's changes: RAVDESS and TESS only, flat rooms, no
+    # device colouring or gain control in the copies.
+    "v13-data": {"corpora": ("ravdess", "tess"), "copy_room_bands": False, "copy_eq_share": 0.0,
+                 "copy_gain_control_share": 0.0},
+    # Every corpus, the copies as v13's: what the new voices alone change.
+    "v13-copies": {"copy_room_bands": False, "copy_eq_share": 0.0, "copy_gain_control_share": 0.0},
+    "no-eq": {"copy_eq_share": 0.0},
+    "no-gain-control": {"copy_gain_control_share": 0.0},
+    "flat-rooms": {"copy_room_bands": False},
     "no-class-balance": {"class_balance": False},
     "mixup": {"mixup_alpha": 0.2},
     "epochs-40": {"epochs": 40},
@@ -77,25 +83,30 @@ VARIANTS = {
 
 
 def rescore(names: list, clips: list, data: Path, work: Path, only_folds=None) -> dict:
-    """The cross-validation summary (clean and every condition, float and int8) of the mean probabilities of
-    the named variants' saved fold models, with the current evaluation code: one name re-scores a variant
-    without training it again; several give their ensemble, an upper bound for distilling them into one."""
+    """The cross-validation summary (clean and every condition, float and int8, the primary corpus's) of the
+    mean probabilities of the named variants' saved fold models, with the current evaluation code: one name
+    re-scores a variant without training it again; several give their ensemble, an upper bound for
+    distilling them into one."""
     recipes = [dataclasses.replace(RECIPE, **VARIANTS[n]) for n in names]
     table = ConditionScores(condition_names(RECIPE))
+    primary = primary_corpus(clips, RECIPE.folds)
+    labels = corpus_labels(clips)[primary]
     base = clip_features(clips, data, work, 1.0)
     index = {c: i for i, c in enumerate(clips)}
-    for f, val_actors in cv_folds(clips, RECIPE, only_folds):
-        train, val = split(clips, val_actors)
+    for f, val_voices in cv_folds(clips, RECIPE, only_folds):
+        train, val = split(clips, val_voices)
         stats = band_stats([base[index[c]] for c in train])
         clean = [base[index[c]] for c in val]
-        members = [(name, fold_features(clips, val_actors, clean, recipe, data)) for name, recipe in zip(names, recipes)]
-        y_true = np.array([c.label for c in val])
+        members = [(name, fold_features(clips, val_voices, clean, recipe, data)) for name, recipe in zip(names, recipes)]
+        own = by_corpus(val)[primary]
+        y_true = np.array([val[i].label for i in own])
         for kind in KINDS:
             sessions = [session(work / "exp" / n / f"fold{f}-{kind}.onnx") for n, _ in members]
             for cond in table.names:
-                probs = [clip_probabilities(sess, feats[cond][0], stats, feats[cond][1])
+                probs = [clip_probabilities(sess, [feats[cond][0][i] for i in own], stats,
+                                            feats[cond][1] and [feats[cond][1][i] for i in own])
                          for sess, (_, feats) in zip(sessions, members)]
-                table.add(kind, cond, val_actors, y_true, np.mean(probs, axis=0))
+                table.add(kind, cond, val_voices, y_true, restrict(np.mean(probs, axis=0), labels))
             print(f"fold {f}" + table.last_fold(kind), flush=True)
     return table.summary()
 
@@ -105,39 +116,49 @@ def scores(cv: dict) -> dict:
     return {**{f"{k}_{m}": cv[k][m] for k in cv for m in ("ua_mean", "ua_std", "accuracy_mean")},
             "per_fold_int8_ua": [x["ua"] for x in cv["int8"]["folds"]],
             "per_fold_float_ua": [x["ua"] for x in cv["float"]["folds"]],
-            "conditions": {k: cv[k]["conditions"] for k in cv}}
+            "conditions": {k: cv[k]["conditions"] for k in cv},
+            "corpora": {k: {name: {"ua_mean": r["ua_mean"], "conditions": r["conditions"]}
+                            for name, r in cv[k].get("corpora", {}).items()} for k in cv}}
 
 
-def row_name(row: dict) -> str | None:
+def row_name(row: dict) -> str:
     """The name a row of experiments.jsonl answers to in --compare: the variant of a run of every fold, or
-    the variants whose saved fold models it re-scored ("A + B" for their ensemble). A run of some folds only
-    (--folds) has none: it is finished by training the rest and re-scoring the variant."""
-    if row.get("folds", "all") != "all":
-        return None
-    return " + ".join(row["rescored"]) if "rescored" in row else row["variant"]
+    the variants whose saved fold models it re-scored ("A + B" for their ensemble); a run or re-scoring of some
+    folds only (--folds) adds them ("A folds 1 2"), so it pairs only with runs of the same folds."""
+    name = " + ".join(row["rescored"]) if "rescored" in row else row["variant"]
+    folds = row.get("folds", "all")
+    return name if folds == "all" else f"{name} folds {' '.join(map(str, folds))}"
 
 
 def compare(rows: list, base: str, other: str) -> str:
-    """Markdown: per condition, the int8 UA (mean of the folds) of each name's latest row in `rows` (row_name;
-    so "recipe" means the recipe of its last run) and the change per fold in points; then the mean change over
-    the conditions and how many improved, and each emotion's clean recall (pooled over the folds). Compare
-    rows run on one machine (training/README.md)."""
-    latest = {name: r["conditions"]["int8"] for r in rows if (name := row_name(r))}
-    a, b = latest[base], latest[other]
-    lines = [f"| condition | {base} | {other} | change | per fold |", "|---|---|---|---|---|"]
-    changes = []
-    for name in a:
-        fa, fb = np.array(a[name]["ua_folds"]), np.array(b[name]["ua_folds"])
-        per_fold = 100 * (fb - fa)
-        changes.append(per_fold.mean())
-        lines.append(f"| {name} | {fa.mean():.3f} | {fb.mean():.3f} | {per_fold.mean():+.1f} | "
-                     f"{', '.join(f'{d:+.1f}' for d in per_fold)} |")
-    lines.append(f"\n{np.mean(changes):+.2f} points over {len(changes)} conditions, "
-                 f"{sum(c > 0 for c in changes)} better\n")
-    recall_a, recall_b = a["clean"]["pooled_recall"], b["clean"]["pooled_recall"]
-    lines += [f"| clean recall | {base} | {other} |", "|---|---|---|"]
-    lines += [f"| {e} | {recall_a[e]:.2f} | {recall_b[e]:.2f} |" for e in recall_a]
-    return "\n".join(lines)
+    """Markdown: per corpus and condition, the int8 UA (mean of the folds) of each name's latest row in `rows`
+    (row_name; so "recipe" means the recipe of its last run) and the change per fold in points; then the mean
+    change over each family of conditions and how many improved, and each emotion's clean recall (pooled over
+    the folds). Compare rows run on one machine (training/README.md)."""
+    latest = {row_name(r): r for r in rows}
+    ra, rb = latest[base], latest[other]
+    corpora = [("", ra["conditions"]["int8"], rb["conditions"]["int8"])]
+    others = [ra.get("corpora", {}).get("int8", {}), rb.get("corpora", {}).get("int8", {})]
+    corpora += [(k, others[0][k]["conditions"], others[1][k]["conditions"]) for k in sorted(set(others[0]) & set(others[1]))]
+    lines = []
+    for corpus, a, b in corpora:
+        lines += [f"| {corpus or 'condition'} | {base} | {other} | change | per fold |", "|---|---|---|---|---|"]
+        changes = {}
+        for name in (n for n in a if n in b):
+            fa, fb = np.array(a[name]["ua_folds"]), np.array(b[name]["ua_folds"])
+            per_fold = 100 * (fb - fa)
+            changes[name] = per_fold.mean()
+            lines.append(f"| {name} | {fa.mean():.3f} | {fb.mean():.3f} | {per_fold.mean():+.1f} | "
+                         f"{', '.join(f'{d:+.1f}' for d in per_fold)} |")
+        lines.append("")
+        for fam in FAMILIES:
+            c = [v for n, v in changes.items() if family(n) == fam]
+            if c:
+                lines.append(f"{fam}: {np.mean(c):+.2f} points over {len(c)} conditions, {sum(x > 0 for x in c)} better")
+        recall_a, recall_b = a["clean"]["pooled_recall"], b["clean"]["pooled_recall"]
+        lines += ["", f"| clean recall | {base} | {other} |", "|---|---|---|"]
+        lines += [f"| {e} | {recall_a[e]:.2f} | {recall_b[e]:.2f} |" for e in recall_a] + [""]
+    return "\n".join(lines).rstrip()
 
 
 def main() -> None:
@@ -152,8 +173,7 @@ def main() -> None:
                     help="two names (row_name): their latest rows in experiments.jsonl side by side, condition by condition")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    data = REPO.parent / "shared" / "data"
-    work = REPO / "training" / "work"
+    data, work = DATA_DIR, WORK_DIR
     if args.compare:
         if len(args.variants) != 2:
             ap.error("--compare takes two names: the base and the other")
@@ -168,7 +188,7 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown variants: {', '.join(unknown)}")
     if args.rescore:
-        clips = select(load_manifest(data), RECIPE.actors, RECIPE.tess_limit)
+        clips = select(load_manifest(data), RECIPE)
         cv = rescore(args.variants, clips, data, work, args.folds)
         row = {"rescored": args.variants, "folds": args.folds or "all", **scores(cv)}
         with open(work / "experiments.jsonl", "a") as f:
@@ -179,7 +199,7 @@ def main() -> None:
     for name in args.variants:
         recipe = dataclasses.replace(RECIPE, **VARIANTS[name])
         t0 = time.time()
-        clips = select(load_manifest(data), recipe.actors, recipe.tess_limit)
+        clips = select(load_manifest(data), recipe)
         log = lambda m: print(m, flush=True)  # noqa: E731
         mel_sets = feature_sets(clips, data, recipe, log)  # rendered here: the trainings' processes only read them
         trainings = fold_trainings(clips, recipe, work / "exp" / name, args.folds)

@@ -117,17 +117,17 @@ def score_folds(folds: Path, data: Path, work: Path, lead: float, kinds=("int8",
     """Logits of every out-of-fold clip's gated live windows and of its full windows, per model kind, with
     the windows' speech seconds and clip indices (flat arrays, the live ones one row per hop)."""
     from .config import RECIPE
-    from .data import actor_folds, load_manifest, select, split
+    from .data import load_manifest, select, speaker_folds, split
     from .evaluate import session, window_logits
     from .features import band_stats, clip_features
 
-    clips = select(load_manifest(data), RECIPE.actors, RECIPE.tess_limit)
+    clips = select(load_manifest(data), RECIPE)
     base = clip_features(clips, data, work, 1.0)
     index = {c: i for i, c in enumerate(clips)}
     rows = {key: [] for key in ("labels", "live_clip", "live_seconds", "live_gated", "full_clip", "full_seconds",
                                 *(f"{unit}_logits_{k}" for unit in ("live", "full") for k in kinds))}
-    for f, val_actors in enumerate(actor_folds(clips, RECIPE.folds)):
-        train, val = split(clips, val_actors)
+    for f, val_voices in enumerate(speaker_folds(clips, RECIPE.folds)):
+        train, val = split(clips, val_voices)
         normalizer = Normalizer(band_stats([base[index[c]] for c in train]))
         sessions = {k: session(folds / f"fold{f + 1}-{k}.onnx", threads=1) for k in kinds}
         for c in val:
@@ -226,14 +226,14 @@ def options(d: dict, kind: str, temperature: float) -> list:
 
 def main() -> None:
     from . import card
-    from .make_parity_fixtures import REPO
+    from .config import DATA_DIR, REPO, WORK_DIR
     from .metadata import read, write
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    ap.add_argument("--work", type=Path, default=REPO / "training" / "work", help="feature cache root (read)")
-    ap.add_argument("--folds", type=Path, default=REPO / "training" / "work" / "cv", help="fold{k}-{kind}.onnx")
-    ap.add_argument("--out", type=Path, default=REPO / "training" / "work" / "live.npz", help="scores cache")
+    ap.add_argument("--data", type=Path, default=DATA_DIR)
+    ap.add_argument("--work", type=Path, default=WORK_DIR, help="feature cache root (read)")
+    ap.add_argument("--folds", type=Path, default=WORK_DIR / "cv", help="fold{k}-{kind}.onnx")
+    ap.add_argument("--out", type=Path, default=WORK_DIR / "live.npz", help="scores cache")
     ap.add_argument("--lead", type=float, default=2.0, help="seconds of silence before each clip (a new cache)")
     ap.add_argument("--models", type=Path, default=REPO / "models", help="the metadata the fold models belong to")
     ap.add_argument("--write", action="store_true", help="store the figures in the metadata and rewrite the card")

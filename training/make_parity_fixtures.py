@@ -9,13 +9,12 @@ import argparse
 import json
 from pathlib import Path
 
-from .config import WINDOW
+from .config import DATA_DIR, REPO, WINDOW
 from .data import load_manifest
 from .evaluate import session, window_logits
 from .features import Normalizer, load_audio, log_mel
 from .metadata import read, stats
 
-REPO = Path(__file__).resolve().parent.parent
 # Different speakers, both corpora, several emotions; a clearly angry RAVDESS clip; two TESS clips
 # shorter than a window.
 CLIPS = (
@@ -66,7 +65,7 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=REPO / "models" / "emotion.onnx")
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=DATA_DIR)
     ap.add_argument("--out", type=Path, default=REPO / "tests" / "fixtures" / "parity")
     args = ap.parse_args()
     print(make_fixtures(args.model, args.data, args.out))

@@ -3,9 +3,9 @@
     python -m training.pipeline [--data ../shared/data] [--out models] [--smoke] [--processes 2]
 
 Reads the manifest, computes (and caches) log-mel features, trains every model of the recipe (the k folds
-of cross-validation by RAVDESS actor, one per corpus for leave-corpus-out, and the shipped model on every
-clip), `--processes` at a time, then scores the fold models (float and int8, on each fold's held-out actors)
-and the corpus models, and writes the shipped model's ONNX files, metadata JSON, confusion matrix, model
+of cross-validation by speaker over the corpora, one without each corpus for leave-corpus-out, and the
+shipped model on every clip), `--processes` at a time, then scores the fold models (float and int8, on each
+fold's held-out speakers, corpus by corpus) and the leave-corpus-out models, and writes the shipped model's ONNX files, metadata JSON, confusion matrix, model
 card and parity fixtures."""
 import argparse
 import dataclasses
@@ -19,19 +19,16 @@ import torch
 from . import calibration, card
 from .augment import random_window
 from .conditions import acoustic_names, condition_names, conversation_partners, training_copies, validation_features
-from .config import LABELS, RECIPE, SMOKE
-from .data import actor_folds, load_manifest, select, split
+from .config import DATA_DIR, KINDS, LABELS, RECIPE, REPO, SMOKE, WORK_DIR
+from .data import (by_corpus, corpus_labels, load_manifest, primary_corpus, select, speaker_folds, split,
+                   validated_corpora)
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
 from .export import cut_trunk_and_head, export_float, quantize
 from .features import HISTORY_FRAMES, Normalizer, Stats, band_stats, clip_features
-from .make_parity_fixtures import REPO, make_fixtures
+from .make_parity_fixtures import make_fixtures
 from .metadata import metadata, read, write
 from .model import EmotionCNN, multiply_adds
 from .train import train_model
-
-KINDS = ("float", "int8")
-FEATURE_CACHE = REPO / "training" / "work"
-
 
 def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: Path, int8_path: Path,
                    log) -> Stats:
@@ -73,7 +70,7 @@ def _train(job: Training, data_dir: Path, recipe, threads: int) -> Stats:
     """A worker process's training; it loads the cached features itself, so nothing large is pickled."""
     t0 = time.time()
     torch.set_num_threads(threads)
-    clips = select(load_manifest(data_dir), recipe.actors, recipe.tess_limit)
+    clips = select(load_manifest(data_dir), recipe)
     mel_sets = feature_sets(clips, data_dir, recipe, lambda m: None)
     log = lambda m: print(f"{job.name}: {m}", flush=True)  # noqa: E731
     stats = fit_and_export([clips[i] for i in job.indices], [[m[i] for i in job.indices] for m in mel_sets],
@@ -101,7 +98,7 @@ class ConditionScores:
         self.result = {k: {"folds": [], "conditions": {n: {"ua_folds": [], "y_true": [], "y_pred": []} for n in names}}
                        for k in KINDS}
 
-    def add(self, kind: str, name: str, val_actors: tuple, y_true: np.ndarray, probabilities: np.ndarray) -> None:
+    def add(self, kind: str, name: str, val_voices: tuple, y_true: np.ndarray, probabilities: np.ndarray) -> None:
         pred = probabilities.argmax(1)
         s = scores(y_true, pred)
         r = self.result[kind]["conditions"][name]
@@ -109,7 +106,7 @@ class ConditionScores:
         r["y_true"] += y_true.tolist()
         r["y_pred"] += pred.tolist()
         if name == "clean":
-            self.result[kind]["folds"].append({"val_actors": list(val_actors), "ua": s["ua"], "accuracy": s["accuracy"]})
+            self.result[kind]["folds"].append({"val_voices": list(val_voices), "ua": s["ua"], "accuracy": s["accuracy"]})
 
     def last_fold(self, kind: str) -> str:
         return f"  {kind}: " + ", ".join(f"{n} {self.result[kind]['conditions'][n]['ua_folds'][-1]:.3f}" for n in self.names)
@@ -129,14 +126,14 @@ class ConditionScores:
         return self.result
 
 
-def fold_features(clips: list, val_actors: tuple, clean: list, recipe, data_dir: Path) -> dict:
+def fold_features(clips: list, val_voices: tuple, clean: list, recipe, data_dir: Path) -> dict:
     """{condition: (dB frames of the fold's validation clips, frames heard before each clip or None)}; clean
     is given (already computed). A conversation condition's stream is the partner clip then the clip
     (conditions.conversation_partners), both under the condition."""
     acoustic = tuple(n for n in acoustic_names(recipe) if n != "clean")
-    mels = {"clean": clean, **validation_features(clips, val_actors, data_dir, FEATURE_CACHE, acoustic)}
+    mels = {"clean": clean, **validation_features(clips, val_voices, data_dir, WORK_DIR, acoustic)}
     out = {n: (m, None) for n, m in mels.items()}
-    partners = conversation_partners(split(clips, val_actors)[1])
+    partners = conversation_partners(split(clips, val_voices)[1])
     for n in condition_names(recipe):
         if n not in out:
             m = mels[n.removeprefix("conversation-")]
@@ -145,8 +142,8 @@ def fold_features(clips: list, val_actors: tuple, clean: list, recipe, data_dir:
 
 
 def cv_folds(clips: list, recipe, only_folds=None) -> list:
-    """(fold number from 1, validation actors) of the k folds by actor; only_folds picks some."""
-    return [(f + 1, val) for f, val in enumerate(actor_folds(clips, recipe.folds))
+    """(fold number from 1, validation voices) of the k folds by speaker; only_folds picks some."""
+    return [(f + 1, val) for f, val in enumerate(speaker_folds(clips, recipe.folds))
             if not only_folds or f + 1 in only_folds]
 
 
@@ -158,33 +155,52 @@ def fold_trainings(clips: list, recipe, work: Path, only_folds=None) -> list:
                      kind_paths(work, f"fold{f}")) for f, val in cv_folds(clips, recipe, only_folds)]
 
 
+def restrict(probabilities: np.ndarray, labels) -> np.ndarray:
+    """Probabilities with every column outside labels zeroed: the answer among the labels a corpus has."""
+    out = np.zeros_like(probabilities)
+    out[:, list(labels)] = probabilities[:, list(labels)]
+    return out
+
+
 def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Path, stats: dict, log,
                    only_folds=None) -> dict:
-    """k-fold by actor, scoring the trained fold models (fold_trainings; `stats` from train_all): per fold
-    and model kind, UA and accuracy on the held-out actors, clean and under every validation condition
-    (training.acoustics.CONDITIONS), plus pooled out-of-fold figures and the confidence calibration fitted on
-    the out-of-fold clean windows (training.calibration)."""
+    """k-fold by speaker, scoring the trained fold models (fold_trainings; `stats` from train_all): per fold,
+    model kind and validated corpus, UA and accuracy on the held-out speakers over the labels the corpus has,
+    clean and under every validation condition (training.conditions.CONDITIONS), plus pooled out-of-fold
+    figures. The primary corpus (data.primary_corpus) gives the top level, the others are under `corpora`;
+    the confidence calibration is fitted on the out-of-fold clean windows of every corpus
+    (training.calibration)."""
     base = mel_sets[recipe.speeds.index(1.0)]
-    table = ConditionScores(condition_names(recipe))
+    labels_of = corpus_labels(clips)
+    tables = {k: ConditionScores(condition_names(recipe)) for k in validated_corpora(clips, recipe.folds)}
     index = {c: i for i, c in enumerate(clips)}
     out_of_fold, labels = {k: [] for k in KINDS}, []
-    for f, val_actors in cv_folds(clips, recipe, only_folds):
-        log(f"fold {f}/{recipe.folds}: validation actors {val_actors}")
-        val = split(clips, val_actors)[1]
-        features = fold_features(clips, val_actors, [base[index[c]] for c in val], recipe, data_dir)
+    for f, val_voices in cv_folds(clips, recipe, only_folds):
+        log(f"fold {f}/{recipe.folds}: validation speakers {', '.join(val_voices)}")
+        val = split(clips, val_voices)[1]
+        features = fold_features(clips, val_voices, [base[index[c]] for c in val], recipe, data_dir)
         y_true = np.array([c.label for c in val])
+        groups = by_corpus(val)
         labels += y_true.tolist()
         for kind, path in kind_paths(work, f"fold{f}").items():
             sess = session(path)
-            for name in table.names:
+            for name in condition_names(recipe):
                 mels, starts = features[name]
                 logits = clip_logits(sess, mels, stats[f"fold{f}"], starts)
-                table.add(kind, name, val_actors, y_true, mean_softmax(logits))
+                probabilities = mean_softmax(logits)
+                for corpus, idx in groups.items():
+                    voices = tuple(v for v in val_voices if v.startswith(f"{corpus}/"))
+                    tables[corpus].add(kind, name, voices, y_true[idx], restrict(probabilities[idx], labels_of[corpus]))
                 if name == "clean":
                     out_of_fold[kind] += logits
-            log(table.last_fold(kind))
-    cv = table.summary()
+            for corpus, table in tables.items():
+                log(f"  {corpus}" + table.last_fold(kind))
+    summaries = {k: t.summary() for k, t in tables.items()}
+    primary = primary_corpus(clips, recipe.folds)
+    cv = summaries[primary]
     for kind in KINDS:
+        cv[kind]["corpus"] = primary
+        cv[kind]["corpora"] = {k: s[kind] for k, s in summaries.items() if k != primary}
         cv[kind]["calibration"] = calibration.calibrate(out_of_fold[kind], np.array(labels))
         log(f"{kind}: temperature {cv[kind]['calibration']['temperature']:.3f}, expected calibration error of "
             f"windows {cv[kind]['calibration']['windows']['before']['ece']:.3f} -> "
@@ -192,31 +208,32 @@ def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Pa
     return cv
 
 
-CORPORA = ("ravdess", "tess")
-
-
 def corpus_trainings(clips: list, recipe, work: Path) -> list:
-    """The leave-corpus-out trainings: a model on each corpus alone."""
-    return [Training(f"{source}-only", tuple(i for i, c in enumerate(clips) if c.corpus == source),
-                     recipe.seed + 200, kind_paths(work, f"{source}-only")) for source in CORPORA]
+    """The leave-corpus-out trainings: for each corpus, a model on all the others."""
+    return [Training(f"without-{k}", tuple(i for i, c in enumerate(clips) if c.corpus != k), recipe.seed + 200,
+                     kind_paths(work, f"without-{k}")) for k in sorted(by_corpus(clips))]
 
 
 def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dict, log) -> dict:
-    """The corpus_trainings' models scored on all clips of the other corpus, over the emotions both corpora
-    have (predictions restricted to them): a proxy for corpora and languages the pipeline does not have."""
+    """{"A+B->C": scores}: each corpus_trainings model scored on every clip of the corpus it left out, over the
+    emotions that corpus shares with the others (predictions restricted to them): a proxy for corpora and
+    languages the pipeline does not have."""
     base = mel_sets[recipe.speeds.index(1.0)]
-    shared = sorted(set.intersection(*({c.label for c in clips if c.corpus == k} for k in CORPORA)))
+    labels_of = corpus_labels(clips)
     out = {}
-    for source, target in (CORPORA, CORPORA[::-1]):
-        te = [i for i, c in enumerate(clips) if c.corpus == target and c.label in shared]
-        log(f"leave-corpus-out: trained on {source}, scored on {target} ({len(te)} clips)")
+    for target, idx in by_corpus(clips).items():
+        sources = sorted(k for k in labels_of if k != target)
+        shared = sorted(set(labels_of[target]) & set().union(*(labels_of[k] for k in sources)))
+        te = [i for i in idx if clips[i].label in shared]
+        name = f"{'+'.join(sources)}->{target}"
+        log(f"leave-corpus-out: {name} ({len(te)} clips)")
         y_true = np.array([clips[i].label for i in te])
-        out[f"{source}->{target}"] = {}
-        for kind, path in kind_paths(work, f"{source}-only").items():
-            probs = clip_probabilities(session(path), [base[i] for i in te], stats[f"{source}-only"])
-            s = scores(y_true, np.array(shared)[probs[:, shared].argmax(1)])
-            out[f"{source}->{target}"][kind] = {"ua": s["ua"], "accuracy": s["accuracy"], "recall": s["recall"],
-                                                "labels": [LABELS[i] for i in shared]}
+        out[name] = {}
+        for kind, path in kind_paths(work, f"without-{target}").items():
+            probs = clip_probabilities(session(path), [base[i] for i in te], stats[f"without-{target}"])
+            s = scores(y_true, restrict(probs, shared).argmax(1))
+            out[name][kind] = {"ua": s["ua"], "accuracy": s["accuracy"], "recall": s["recall"],
+                               "labels": [LABELS[i] for i in shared]}
             log(f"  {kind}: UA {s['ua']:.3f} accuracy {s['accuracy']:.3f}")
     return out
 
@@ -224,8 +241,8 @@ def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dic
 def feature_sets(clips: list, data_dir: Path, recipe, log) -> list:
     """Clean features at each training speed, then the multi-condition copies."""
     t0 = time.time()
-    sets = [clip_features(clips, data_dir, FEATURE_CACHE, s, recipe.speed_keeps) for s in recipe.speeds]
-    sets += training_copies(clips, recipe, data_dir, FEATURE_CACHE)
+    sets = [clip_features(clips, data_dir, WORK_DIR, s, recipe.speed_keeps) for s in recipe.speeds]
+    sets += training_copies(clips, recipe, data_dir, WORK_DIR)
     log(f"features of {len(clips)} clips at speeds {recipe.speeds} and {recipe.waveform_copies} "
         f"multi-condition copies: {time.time() - t0:.0f} s")
     return sets
@@ -249,7 +266,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
         threads: int = 1) -> dict:
     t0 = time.time()
     out.mkdir(parents=True, exist_ok=True)
-    clips = select(load_manifest(data_dir), recipe.actors, recipe.tess_limit)
+    clips = select(load_manifest(data_dir), recipe)
     mel_sets = feature_sets(clips, data_dir, recipe, log)  # rendered here: the trainings' processes only read them
 
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
@@ -264,9 +281,9 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     layers = EmotionCNN.from_recipe(recipe)  # its size: training does not change it
     for path in paths.values():
         cut_trunk_and_head(path, path.with_name(f"{path.stem}-trunk.onnx"), path.with_name(f"{path.stem}-head.onnx"))
-    ravdess = [i for i, c in enumerate(clips) if c.corpus == "ravdess"]
+    primary = by_corpus(clips)[primary_corpus(clips, recipe.folds)]
     base = mel_sets[recipe.speeds.index(1.0)]
-    top = {k: clip_probabilities(session(paths[k]), [base[i] for i in ravdess], stats).argmax(1)
+    top = {k: clip_probabilities(session(paths[k]), [base[i] for i in primary], stats).argmax(1)
            for k in KINDS}
     seconds = time.time() - t0
     shipped = {
@@ -275,17 +292,21 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
         "file_bytes": {k: {part: p.stat().st_size for part, p in
                            (("whole", paths[k]), *((s, paths[k].with_name(f"{paths[k].stem}-{s}.onnx")) for s in ("trunk", "head")))}
                        for k in KINDS},
-        "float_int8_top1_agreement_ravdess_train": float(np.mean(top["float"] == top["int8"])),
-        "training_data": {"ravdess_actors": list(recipe.actors), "tess_clips": sum(c.corpus == "tess" for c in clips)},
+        "float_int8_top1_agreement_train": float(np.mean(top["float"] == top["int8"])),
+        "training_data": {k: {"clips": len(idx), "speakers": len({clips[i].speaker for i in idx})}
+                          for k, idx in by_corpus(clips).items()},
     }
     common = {
         "replaced": replaced_model(out),
-        "protocol": (f"{recipe.folds}-fold cross-validation by RAVDESS actor (gender-balanced folds), TESS in "
-                     "training only; clip score = mean softmax over all 300-frame windows at hop 50 (with their "
+        "protocol": (f"{recipe.folds}-fold cross-validation by speaker (gender-balanced folds within each corpus "
+                     f"of at least {recipe.folds} speakers: {', '.join(validated_corpora(clips, recipe.folds))}; the "
+                     "others in training only), each corpus scored over the emotions it has; clip score = mean softmax over all 300-frame windows at hop 50 (with their "
                      "61 frames of causal context; a clip shorter than a window gives one, left-padded; no speech "
                      "gate); every fold's held-out clips are also scored under fixed acoustic conditions "
-                     "(training.acoustics.CONDITIONS: noise, rooms, telephone, far and quiet, cheap microphone) "
-                     "made from their clean audio with seeds and rooms that training never draws, those of "
+                     "made from their clean audio: in-family (training.acoustics.CONDITIONS: noise, rooms, telephone, "
+                     "far and quiet, cheap microphone; seeds and rooms that training never draws) and out-of-family "
+                     "(training.unseen: microphone colourings, statistical rooms, a laptop; methods training never "
+                     "uses), those of "
                      "conditions.CONVERSATION also in conversation (right after another utterance of the speaker); the shipped "
                      "model is then trained with the same recipe on all clips"),
         "leave_corpus_out": lco, "shipped": shipped, "training_seconds": round(seconds, 1), "smoke": recipe != RECIPE,
@@ -295,7 +316,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
         write(paths[kind].with_suffix(".json"), metadata(stats, cv[kind]["calibration"]["temperature"],
                                                          {"model": kind, "cv": cv[kind], **common}, paths[kind].stem))
     card.confusion_png(np.array(cv["int8"]["pooled"]["confusion"]), out / "confusion.png")
-    calibration.reliability_png(cv["int8"]["calibration"], out / "reliability.png")
+    card.reliability_png(cv["int8"]["calibration"], out / "reliability.png")
     card.write_card(out / "README.md", cv, common)
     fixture = make_fixtures(paths["int8"], data_dir, fixtures)
     log(f"wrote {out} and {fixture}; total {time.time() - t0:.0f} s")
@@ -304,7 +325,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=DATA_DIR)
     ap.add_argument("--out", type=Path, default=REPO / "models")
     ap.add_argument("--smoke", action="store_true", help="tiny subset and 1 epoch: checks the plumbing")
     ap.add_argument("--processes", type=int, default=2, help="trainings run at once, each in its own process")
@@ -314,7 +335,7 @@ def main() -> None:
     out = args.out.resolve()
     shipped = out == (REPO / "models").resolve()
     fixtures = REPO / "tests" / "fixtures" / "parity" if shipped else out / "parity"
-    work = REPO / "training" / "work" / ("smoke" if args.smoke else "cv")
+    work = WORK_DIR / ("smoke" if args.smoke else "cv")
     run(args.data.resolve(), out, SMOKE if args.smoke else RECIPE, work, fixtures,
         log=lambda m: print(m, flush=True), processes=args.processes, threads=args.threads)
 

@@ -21,15 +21,14 @@ import torch
 from onnx import numpy_helper
 
 from . import card
-from .config import RECIPE
+from .config import DATA_DIR, RECIPE, REPO, WORK_DIR
 from .data import load_manifest, select
 from .evaluate import session, window_logits
 from .export import cut_trunk_and_head
 from .features import Normalizer, clip_features
-from .make_parity_fixtures import REPO
 from .metadata import read, stats, write
 from .model import EmotionCNN
-from .pipeline import FEATURE_CACHE, export_model
+from .pipeline import export_model
 
 PARTS = ("", "-trunk", "-head")
 
@@ -67,15 +66,15 @@ def parity_windows(meta: dict, fixtures: Path) -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=REPO / "models" / "emotion.onnx")
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=DATA_DIR)
     args = ap.parse_args()
     int8_path = args.model.resolve()
     float_path = int8_path.with_name(f"{int8_path.stem}-float.onnx")
     meta = read(int8_path.with_suffix(".json"))
     recipe = RECIPE
     assert meta["metrics"]["recipe"]["name"] == recipe.name, "the model was trained with another recipe"
-    clips = select(load_manifest(args.data), recipe.actors, recipe.tess_limit)
-    base = clip_features(clips, args.data, FEATURE_CACHE, 1.0)
+    clips = select(load_manifest(args.data), recipe)
+    base = clip_features(clips, args.data, WORK_DIR, 1.0)
     windows = parity_windows(meta, REPO / "tests" / "fixtures" / "parity")
     with tempfile.TemporaryDirectory() as tmp:
         new = {"int8": Path(tmp) / int8_path.name, "float": Path(tmp) / float_path.name}

@@ -3,38 +3,59 @@ import time
 
 import numpy as np
 import torch
-from torch import nn
 
 from .augment import gain_and_noise, random_window, spec_augment
 from .config import LABELS
-from .data import same_speaker
+from .data import by_corpus, corpus_labels, same_speaker
 from .features import HISTORY_FRAMES, Normalizer, Stats
 from .model import EmotionCNN
 
 
+def epoch_shares(clips: list, recipe) -> dict:
+    """{corpus: clips drawn from it per epoch}: recipe.epoch_clips shared in proportion to the square root of
+    each corpus's speakers, at most its own clip count."""
+    groups = by_corpus(clips)
+    weights = {k: np.sqrt(len({clips[i].speaker for i in idx})) for k, idx in groups.items()}
+    total = sum(weights.values())
+    return {k: min(len(idx), int(round(recipe.epoch_clips * weights[k] / total))) for k, idx in groups.items()}
+
+
 def epoch_indices(clips: list, recipe, rng: np.random.Generator) -> np.ndarray:
-    """Every RAVDESS clip plus a fresh random draw of tess_per_ravdess times as many TESS clips
-    (tess_only_epoch_clips when there is no RAVDESS clip)."""
-    ravdess = [i for i, c in enumerate(clips) if c.corpus == "ravdess"]
-    tess = [i for i, c in enumerate(clips) if c.corpus == "tess"]
-    n_tess = min(len(tess), int(round(recipe.tess_per_ravdess * len(ravdess))) if ravdess
-                 else recipe.tess_only_epoch_clips)
-    drawn = rng.choice(tess, n_tess, replace=False) if n_tess else np.array([], dtype=int)
-    return rng.permutation(np.concatenate([ravdess, drawn]).astype(int))
+    """A fresh random draw of each corpus's epoch_shares, shuffled together."""
+    shares = epoch_shares(clips, recipe)
+    drawn = [rng.choice(idx, shares[k], replace=False) for k, idx in by_corpus(clips).items()]
+    return rng.permutation(np.concatenate(drawn).astype(int))
 
 
 def class_weights(clips: list, recipe) -> torch.Tensor:
-    """Inverse expected class frequency in an epoch (mean 1), or ones when balancing is off."""
+    """Inverse expected class frequency in an epoch (mean 1 over the labels present), or ones when balancing
+    is off. A label a corpus lacks is simply not counted for it."""
     if not recipe.class_balance:
         return torch.ones(len(LABELS))
-    n_ravdess = sum(c.corpus == "ravdess" for c in clips)
-    n_tess = sum(c.corpus == "tess" for c in clips)
-    tess_share = min(1.0, recipe.tess_per_ravdess * n_ravdess / n_tess) if n_tess and n_ravdess else 1.0
+    shares = epoch_shares(clips, recipe)
     counts = np.zeros(len(LABELS))
-    for c in clips:
-        counts[c.label] += tess_share if c.corpus == "tess" else 1.0
+    for k, idx in by_corpus(clips).items():
+        for i in idx:
+            counts[clips[i].label] += shares[k] / len(idx)
     weights = np.where(counts > 0, 1.0 / np.maximum(counts, 1e-9), 0.0)
     return torch.tensor(weights / weights[counts > 0].mean(), dtype=torch.float32)
+
+
+def label_masks(clips: list) -> torch.Tensor:
+    """[clips, n_labels] bool: the labels of each clip's corpus. The loss reads only these, so a corpus
+    without calm (TESS) or disgust (nEMO) never teaches that its speech is not calm or not disgust."""
+    labels = corpus_labels(clips)
+    return torch.tensor([[i in labels[c.corpus] for i in range(len(LABELS))] for c in clips])
+
+
+def masked_cross_entropy(logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, weights: torch.Tensor,
+                         smoothing: float = 0.0) -> torch.Tensor:
+    """Class-weighted cross-entropy (the weighted mean, as nn.CrossEntropyLoss) of a softmax over each row's
+    own labels (mask), label smoothing spread over those labels only."""
+    logp = torch.log_softmax(logits.masked_fill(~mask, float("-inf")), dim=1).masked_fill(~mask, 0.0)
+    per_row = -(1.0 - smoothing) * logp.gather(1, y[:, None])[:, 0] - smoothing * logp.sum(1) / mask.sum(1)
+    w = weights[y]
+    return (w * per_row).sum() / w.sum()
 
 
 def stream_window(mels: list, i: int, mates: list, recipe, rng: np.random.Generator) -> tuple:
@@ -54,8 +75,10 @@ def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
     model = EmotionCNN.from_recipe(recipe)
     normalizer = Normalizer(stats)
     model = model.to(memory_format=torch.channels_last)
-    criterion = nn.CrossEntropyLoss(weight=class_weights(clips, recipe), label_smoothing=recipe.label_smoothing)
+    weights = class_weights(clips, recipe)
+    loss_of = lambda logits, y, mask: masked_cross_entropy(logits, y, mask, weights, recipe.label_smoothing)  # noqa: E731
     labels = torch.tensor([c.label for c in clips])
+    masks = label_masks(clips)
     mates = same_speaker(clips)
     steps_per_epoch = -(-len(epoch_indices(clips, recipe, np.random.default_rng(0))) // recipe.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
@@ -72,15 +95,15 @@ def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
             valid = torch.from_numpy(np.stack([p[1] for p in pairs]))
             x = normalizer(gain_and_noise(db, valid, recipe, gen))[:, None, :, HISTORY_FRAMES:]
             x = spec_augment(x, recipe, gen).contiguous(memory_format=torch.channels_last)
-            y = labels[idx]
+            y, mask = labels[idx], masks[idx]
             if recipe.mixup_alpha > 0:
                 lam = float(rng.beta(recipe.mixup_alpha, recipe.mixup_alpha))
                 perm = torch.from_numpy(rng.permutation(len(idx)))
                 x = lam * x + (1 - lam) * x[perm]
-                logits = model(x)
-                loss = lam * criterion(logits, y) + (1 - lam) * criterion(logits, y[perm])
+                logits, both = model(x), mask | mask[perm]
+                loss = lam * loss_of(logits, y, both) + (1 - lam) * loss_of(logits, y[perm], both)
             else:
-                loss = criterion(model(x), y)
+                loss = loss_of(model(x), y, mask)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -7,8 +7,9 @@ import scipy.signal
 
 from training import acoustics as A
 from training.config import SAMPLE_RATE
-from training.data import actor_folds, load_manifest, select
-from training.conditions import fold_sources
+from training.conditions import babble_talkers, validation_talkers
+from training.config import RECIPE
+from training.data import load_manifest, select, speaker_folds, split
 
 
 def speech_like(seconds: float = 2.0, seed: int = 0) -> np.ndarray:
@@ -91,10 +92,16 @@ def test_training_chain_is_seeded_apart_from_validation():
         A.random_chain(y, 7, talkers, 0.5, 0.5, 0.4)
 
 
-def test_babble_and_training_copies_never_use_held_out_speakers(data_dir):
-    clips = select(load_manifest(data_dir), tuple(range(1, 21)), 0)
-    folds = actor_folds(clips, 5)
-    for val_actors in folds:
-        val, talkers = fold_sources(clips, val_actors)
-        assert {c.actor for c in val} == set(val_actors)
-        assert talkers and not {c.actor for c in talkers} & set(val_actors)
+def test_babble_never_carries_a_held_out_speaker(data_dir):
+    clips = select(load_manifest(data_dir), RECIPE)
+    folds = speaker_folds(clips, RECIPE.folds)
+    talkers = babble_talkers(clips, folds)
+    assert all(talkers.values()), "every voice has talkers"
+    for val in folds:
+        train, held_out = split(clips, val)
+        for voice in {c.voice for c in train}:
+            assert not {o.voice for o in talkers[voice]} & set(val), voice
+        sources = validation_talkers(clips, val)
+        assert set(sources) == {c.corpus for c in held_out}
+        for corpus, mates in sources.items():
+            assert mates and {c.corpus for c in mates} == {corpus} and not {c.voice for c in mates} & set(val)

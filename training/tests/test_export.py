@@ -12,7 +12,7 @@ import torch
 from training.config import INPUT_SHAPE, RECIPE, STREAM, WINDOW
 from training.evaluate import session
 from training.export import cut_trunk_and_head, export_float, quantize
-from training.make_parity_fixtures import REPO
+from training.config import REPO
 from training.model import EmotionCNN, multiply_adds, window_steps
 
 

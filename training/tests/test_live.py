@@ -121,5 +121,5 @@ def test_live_reliability_and_the_card(tmp_path):
     section = card.live_section(live)
     assert "| after, smoothed |" in section and "| before, windows |" in section
     c = calibration.calibrate([d["full_logits_int8"][i:i + 1] for i in range(40)], d["labels"])
-    calibration.reliability_png({**c, "live": live}, tmp_path / "reliability.png")
+    card.reliability_png({**c, "live": live}, tmp_path / "reliability.png")
     assert (tmp_path / "reliability.png").stat().st_size > 0
