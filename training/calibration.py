@@ -74,7 +74,7 @@ def main() -> None:
     logits, labels = {k: [] for k in KINDS}, []
     for f, val_voices in enumerate(speaker_folds(clips, RECIPE.folds)):
         train, val = split(clips, val_voices)
-        stats = band_stats([base[index[c]] for c in train])
+        stats = band_stats([base[index[c]] for c in train], RECIPE.normalization)
         labels += [c.label for c in val]
         for kind in KINDS:
             sess = session(args.folds / f"fold{f + 1}-{kind}.onnx")

@@ -75,6 +75,8 @@ class Recipe:
     copy_room_bands: bool = True          # the copies' rooms absorb more at high frequencies, air too (else flat, as v13)
     copy_eq_share: float = 0.5            # share of the copies coloured by a random device equalizer (acoustics.equalizer)
     copy_gain_control_share: float = 0.3  # share of the copies through a device's gain control (acoustics.gain_control)
+    normalization: str = "level"          # features.NORMALIZATIONS: each frame moved by the trailing level of the
+                                          # whole spectrum ("level") or of each band ("bands")
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0
     class_balance: bool = True

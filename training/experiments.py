@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .conditions import FAMILIES, condition_names, family
+from .conditions import CONDITIONS, FAMILIES, condition_names, family
 from .config import DATA_DIR, KINDS, RECIPE, WORK_DIR
 from .data import by_corpus, corpus_labels, load_manifest, primary_corpus, select, split
 from .evaluate import clip_probabilities, session
@@ -50,6 +50,9 @@ VARIANTS = {
     "no-eq": {"copy_eq_share": 0.0},
     "no-gain-control": {"copy_gain_control_share": 0.0},
     "flat-rooms": {"copy_room_bands": False},
+    # Each band moved by its own trailing level instead of the whole spectrum's (issue 34): a device's fixed
+    # colouring cancels, and so does the voice's long-term spectral shape (anger is bright).
+    "bands-normalization": {"normalization": "bands"},
     "no-class-balance": {"class_balance": False},
     "mixup": {"mixup_alpha": 0.2},
     "epochs-40": {"epochs": 40},
@@ -94,18 +97,20 @@ def rescore(names: list, clips: list, data: Path, work: Path, only_folds=None) -
     base = clip_features(clips, data, work, 1.0)
     index = {c: i for i, c in enumerate(clips)}
     for f, val_voices in cv_folds(clips, RECIPE, only_folds):
-        train, val = split(clips, val_voices)
-        stats = band_stats([base[index[c]] for c in train])
+        val = split(clips, val_voices)[1]
+        # each member's normalization, from its own training clips of this fold
+        stats = [band_stats([base[index[c]] for c in split(select(clips, r), val_voices)[0]], r.normalization)
+                 for r in recipes]
         clean = [base[index[c]] for c in val]
-        members = [(name, fold_features(clips, val_voices, clean, recipe, data)) for name, recipe in zip(names, recipes)]
+        members = [fold_features(clips, val_voices, clean, recipe, data) for recipe in recipes]
         own = by_corpus(val)[primary]
         y_true = np.array([val[i].label for i in own])
         for kind in KINDS:
-            sessions = [session(work / "exp" / n / f"fold{f}-{kind}.onnx") for n, _ in members]
+            sessions = [session(work / "exp" / n / f"fold{f}-{kind}.onnx") for n in names]
             for cond in table.names:
-                probs = [clip_probabilities(sess, [feats[cond][0][i] for i in own], stats,
+                probs = [clip_probabilities(sess, [feats[cond][0][i] for i in own], st,
                                             feats[cond][1] and [feats[cond][1][i] for i in own])
-                         for sess, (_, feats) in zip(sessions, members)]
+                         for sess, feats, st in zip(sessions, members, stats)]
                 table.add(kind, cond, val_voices, y_true, restrict(np.mean(probs, axis=0), labels))
             print(f"fold {f}" + table.last_fold(kind), flush=True)
     return table.summary()
@@ -167,6 +172,8 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2, help="folds trained at once, each in its own process")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per process")
     ap.add_argument("--folds", type=int, nargs="+", help="only these folds (1-based): to finish a stopped run, or to re-score the folds it saved")
+    ap.add_argument("--conditions", nargs="+", help="score only these conditions (conditions.CONDITIONS; their "
+                    "conversation ones follow): a quicker run, compared on the conditions both rows have")
     ap.add_argument("--rescore", action="store_true",
                     help="score the variants' saved fold models (their average when several) instead of training")
     ap.add_argument("--compare", action="store_true",
@@ -187,6 +194,8 @@ def main() -> None:
     unknown = sorted(set(args.variants) - set(VARIANTS))
     if unknown:
         ap.error(f"unknown variants: {', '.join(unknown)}")
+    if args.conditions and (odd := sorted(set(args.conditions) - set(CONDITIONS))):
+        ap.error(f"unknown conditions: {', '.join(odd)}")
     if args.rescore:
         clips = select(load_manifest(data), RECIPE)
         cv = rescore(args.variants, clips, data, work, args.folds)
@@ -197,7 +206,7 @@ def main() -> None:
               f"{row['int8_ua_mean']:.3f} ± {row['int8_ua_std']:.3f} | {row['int8_accuracy_mean']:.3f} |", flush=True)
         return
     for name in args.variants:
-        recipe = dataclasses.replace(RECIPE, **VARIANTS[name])
+        recipe = dataclasses.replace(RECIPE, **VARIANTS[name], **({"conditions": tuple(args.conditions)} if args.conditions else {}))
         t0 = time.time()
         clips = select(load_manifest(data), recipe)
         log = lambda m: print(m, flush=True)  # noqa: E731

@@ -79,12 +79,21 @@ def clip_ends(n: int, start: int = 0) -> list:
     return [start + e for e in ends]
 
 
+# How a stream's frames are moved before the per-band statistics (Recipe.normalization): "level" moves every
+# band of a frame by the trailing level of the whole spectrum (a gain cancels, the spectral shape stays); "bands"
+# moves each band by its own trailing level (a gain and a device's fixed colouring cancel, the long-term shape
+# of the voice goes too).
+NORMALIZATIONS = ("level", "bands")
+
+
 class Stats(typing.NamedTuple):
     """What the normalization learns from the training set: per-band mean and std of the dB frames, and the
-    reference level (the mean of the clips' levels), which a window of typical level is not moved from."""
+    reference level (the mean of the clips' levels; per band for "bands"), which a window of typical level
+    is not moved from."""
     mean: np.ndarray
     std: np.ndarray
-    reference_db: float
+    reference_db: float | np.ndarray
+    kind: str = "level"
 
 
 def is_real(db: torch.Tensor) -> torch.Tensor:
@@ -92,19 +101,21 @@ def is_real(db: torch.Tensor) -> torch.Tensor:
     return db > LOG_FLOOR_DB + REAL_ABOVE_FLOOR_DB
 
 
-def frame_power(db: torch.Tensor) -> tuple:
-    """Per frame, the summed power of the real elements and their count ([..., frames] float64 tensors)."""
+def frame_power(db: torch.Tensor, per_band: bool = False) -> tuple:
+    """Per frame, the summed power of the real elements and their count ([..., frames] float64 tensors; per
+    band: [..., n_mels, frames])."""
     r = is_real(db).to(torch.float64)
-    return (torch.pow(10.0, db.double() / 10.0) * r).sum(-2), r.sum(-2)
+    power = torch.pow(10.0, db.double() / 10.0) * r
+    return (power, r) if per_band else (power.sum(-2), r.sum(-2))
 
 
-def trailing_level(db) -> torch.Tensor:
-    """Per frame, the level of the LEVEL_FRAMES frames ending at it: the power mean of their real elements in
-    dB (NaN if none). A power mean follows the speech, not the quiet between words, so noise filling the
-    pauses moves it little; a constant gain moves it by that gain. Sums over the window, not differences of
-    running sums, so a long loud stream cannot swamp a quiet one."""
+def trailing_level(db, per_band: bool = False) -> torch.Tensor:
+    """Per frame (and band), the level of the LEVEL_FRAMES frames ending at it: the power mean of their real
+    elements in dB (NaN if none). A power mean follows the speech, not the quiet between words, so noise
+    filling the pauses moves it little; a constant gain moves it by that gain. Sums over the window, not
+    differences of running sums, so a long loud stream cannot swamp a quiet one."""
     db = torch.as_tensor(db, dtype=torch.float32)
-    power, count = frame_power(db)
+    power, count = frame_power(db, per_band)
     shape = power.shape
     ones = torch.ones(1, 1, LEVEL_FRAMES, dtype=torch.float64)
     window = lambda c: torch.nn.functional.conv1d(  # noqa: E731
@@ -116,20 +127,27 @@ def trailing_level(db) -> torch.Tensor:
 
 class Normalizer:
     """dB frames -> model input, as the runtime does it (src/normalize.rs). Each frame's real elements (above
-    the log floor; padding and digital silence stay put) are moved by its trailing level (`trailing_level`)
-    minus the training set's reference level, which cancels a constant gain and keeps the spectral shape;
+    the log floor; padding and digital silence stay put) are moved by its trailing level (`trailing_level`:
+    of the whole spectrum, or of each band for Stats.kind "bands") minus the training set's reference level;
     then (db - mean[band]) / std[band]. On [..., n_mels, frames] numpy arrays or torch tensors; the first
     HISTORY_FRAMES frames lack full history (callers drop them)."""
 
     def __init__(self, stats: Stats):
+        if stats.kind not in NORMALIZATIONS:
+            raise ValueError(f"normalization {stats.kind!r}: not one of {NORMALIZATIONS}")
         self.mean, self.std = np.asarray(stats.mean, np.float32), np.asarray(stats.std, np.float32)
-        self.reference_db = float(stats.reference_db)
+        self.per_band = stats.kind == "bands"
+        self.reference_db = torch.as_tensor(np.asarray(stats.reference_db, np.float64))
+        if self.per_band:
+            self.reference_db = self.reference_db[:, None]
 
     def __call__(self, db):
         x = torch.as_tensor(db, dtype=torch.float32)
         real = is_real(x)
-        level = torch.nan_to_num(trailing_level(x), nan=self.reference_db)  # nothing real yet: no shift
-        x = x - ((level - self.reference_db).float()[..., None, :] * real)
+        level = trailing_level(x, self.per_band)
+        level = torch.where(torch.isnan(level), self.reference_db, level)  # nothing real yet: no shift
+        shift = level - self.reference_db
+        x = x - (shift.float() if self.per_band else shift.float()[..., None, :]) * real
         out = (x - torch.from_numpy(self.mean)[:, None]) / torch.from_numpy(self.std)[:, None]
         return out.numpy() if isinstance(db, np.ndarray) else out
 
@@ -138,17 +156,19 @@ class Normalizer:
         return self(stream_slices(mel_db, ends))[..., HISTORY_FRAMES:]
 
 
-def band_stats(mels: list) -> Stats:
+def band_stats(mels: list, kind: str = "level") -> Stats:
     """Per-band mean and std over every frame of the given clips (the training set), and the mean of the
-    clips' levels (each clip's power mean, as `trailing_level` measures it)."""
+    clips' levels (each clip's power mean, as `trailing_level` measures it; per band for "bands")."""
     frames = np.concatenate(mels, axis=1).astype(np.float64)
+    per_band = kind == "bands"
     levels = []
     for m in mels:
-        power, count = frame_power(torch.as_tensor(m))
-        if count.sum() > 0:
-            levels.append(10.0 * np.log10(float(power.sum() / count.sum())))
+        power, count = (t.sum(-1) for t in frame_power(torch.as_tensor(m), per_band))
+        if torch.all(count > 0):
+            levels.append((10.0 * torch.log10(power / count)).numpy())
+    reference = np.mean(levels, axis=0)
     return Stats(frames.mean(axis=1).astype(np.float32), frames.std(axis=1).astype(np.float32),
-                 float(np.mean(levels)))
+                 reference.astype(np.float32) if per_band else float(reference), kind)
 
 
 def cache_dir(root: Path) -> Path:

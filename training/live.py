@@ -128,7 +128,7 @@ def score_folds(folds: Path, data: Path, work: Path, lead: float, kinds=("int8",
                                 *(f"{unit}_logits_{k}" for unit in ("live", "full") for k in kinds))}
     for f, val_voices in enumerate(speaker_folds(clips, RECIPE.folds)):
         train, val = split(clips, val_voices)
-        normalizer = Normalizer(band_stats([base[index[c]] for c in train]))
+        normalizer = Normalizer(band_stats([base[index[c]] for c in train], RECIPE.normalization))
         sessions = {k: session(folds / f"fold{f + 1}-{k}.onnx", threads=1) for k in kinds}
         for c in val:
             mel, clip = base[index[c]], len(rows["labels"])

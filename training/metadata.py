@@ -15,6 +15,15 @@ def decision(temperature: float) -> dict:
     return {"temperature": float(temperature), **DECISION}
 
 
+def normalization(stats: Stats) -> dict:
+    """The metadata's `normalization`. Only the "level" kind is in the runtime's contract (models/METADATA.md),
+    so another kind is written with its name, which the runtime refuses rather than misreads."""
+    out = {"mean": [float(v) for v in stats.mean], "std": [float(v) for v in stats.std], "level_frames": LEVEL_FRAMES}
+    if stats.kind == "level":
+        return {**out, "reference_db": float(stats.reference_db)}
+    return {**out, "kind": stats.kind, "reference_db": [float(v) for v in stats.reference_db]}
+
+
 def metadata(stats: Stats, temperature: float, metrics: dict, stem: str) -> dict:
     """The metadata of the model whose files are STEM.onnx (whole window), STEM-trunk.onnx, STEM-head.onnx."""
     return {
@@ -22,8 +31,7 @@ def metadata(stats: Stats, temperature: float, metrics: dict, stem: str) -> dict
         "labels": list(LABELS),
         "sample_rate": SAMPLE_RATE,
         "frontend": dict(FRONTEND),
-        "normalization": {"mean": [float(v) for v in stats.mean], "std": [float(v) for v in stats.std],
-                          "level_frames": LEVEL_FRAMES, "reference_db": float(stats.reference_db)},
+        "normalization": normalization(stats),
         "window": dict(WINDOW),
         "input": {"shape": list(INPUT_SHAPE)},
         "stream": {**STREAM, "window_steps": window_steps(), "trunk": f"{stem}-trunk.onnx",
@@ -37,7 +45,9 @@ def metadata(stats: Stats, temperature: float, metrics: dict, stem: str) -> dict
 def stats(meta: dict) -> Stats:
     """The normalization a model's metadata describes."""
     n = meta["normalization"]
-    return Stats(np.array(n["mean"], np.float32), np.array(n["std"], np.float32), n["reference_db"])
+    return Stats(np.array(n["mean"], np.float32), np.array(n["std"], np.float32),
+                 np.array(n["reference_db"], np.float32) if n.get("kind") == "bands" else n["reference_db"],
+                 n.get("kind", "level"))
 
 
 def write(path: Path, meta: dict) -> None:

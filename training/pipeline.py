@@ -34,7 +34,7 @@ def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: P
                    log) -> Stats:
     """Train on clips, write the float and int8 ONNX models; returns the normalization they expect."""
     base = mel_sets[recipe.speeds.index(1.0)]
-    stats = band_stats(base)
+    stats = band_stats(base, recipe.normalization)
     model = train_model(clips, mel_sets, stats, recipe, seed, log)
     export_model(model, clips, base, stats, recipe, seed, float_path, int8_path)
     return stats

@@ -5,7 +5,7 @@ import pytest
 import soundfile
 
 from training.config import FRONTEND, INPUT_SHAPE, LEVEL_FRAMES, LOG_FLOOR_DB, SAMPLE_RATE, WINDOW
-from training.features import (HISTORY_FRAMES, Normalizer, Stats, clip_ends, load_audio, log_mel, n_frames,
+from training.features import (HISTORY_FRAMES, NORMALIZATIONS, Normalizer, Stats, band_stats, clip_ends, load_audio, log_mel, n_frames,
                                stream_slices, trailing_level)
 
 
@@ -145,3 +145,31 @@ def test_normalize_per_band():
     out = Normalizer(Stats(np.arange(64, dtype=np.float32), np.full(64, 2.0, np.float32), 40.0))(x)
     level = 10 * np.log10(np.mean(10 ** (np.arange(64) / 10))) - 40.0  # every frame's level minus the reference
     np.testing.assert_allclose(out, -level / 2.0, atol=1e-5)
+
+
+def test_band_normalization_cancels_a_devices_colouring_and_the_level_one_does_not():
+    """A microphone's fixed colouring is an offset per band in dB: moving each band by its own trailing level
+    ("bands") removes it once the history is full; moving every band by the spectrum's level keeps it."""
+    rng = np.random.default_rng(5)
+    mel = np.maximum(rng.normal(-55, 12, (64, 700)), LOG_FLOOR_DB + 20).astype(np.float32)  # coloured, still real
+    colour = np.linspace(-7, 7, 64, dtype=np.float32)[:, None]
+    level, bands = band_stats([mel]), band_stats([mel], "bands")
+    assert bands.kind == "bands" and bands.reference_db.shape == (64,) and np.isscalar(level.reference_db)
+    for stats, cancels in ((bands, True), (level, False)):
+        norm = Normalizer(stats)
+        x, coloured = norm.windows(mel, [700]), norm.windows(mel + colour, [700])
+        gap = np.abs(coloured - x)[..., -300:].max()
+        assert (gap < 1e-3) if cancels else (gap > 0.1), (stats.kind, gap)
+    with pytest.raises(ValueError):
+        Normalizer(level._replace(kind="cepstral"))
+
+
+def test_metadata_keeps_the_normalization_kind():
+    from training.metadata import normalization, stats
+    rng = np.random.default_rng(0)
+    mel = np.maximum(rng.normal(-55, 12, (64, 400)), LOG_FLOOR_DB + 5).astype(np.float32)
+    for kind in NORMALIZATIONS:
+        s = band_stats([mel], kind)
+        back = stats({"normalization": normalization(s)})
+        assert back.kind == kind and np.allclose(back.reference_db, s.reference_db)
+    assert "kind" not in normalization(band_stats([mel])), "the runtime's contract names no kind for level"
