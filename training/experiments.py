@@ -212,7 +212,7 @@ def main() -> None:
         log = lambda m: print(m, flush=True)  # noqa: E731
         mel_sets = feature_sets(clips, data, recipe, log)  # rendered here: the trainings' processes only read them
         trainings = fold_trainings(clips, recipe, work / "exp" / name, args.folds)
-        stats = train_all(trainings, data, recipe, args.processes, args.threads)
+        stats = train_all(trainings, data, recipe, args.processes, args.threads, log)
         cv = cross_validate(clips, mel_sets, recipe, work / "exp" / name, data, stats, log, only_folds=args.folds)
         row = {"variant": name, "overrides": VARIANTS[name], "recipe": dataclasses.asdict(recipe),
                "seconds": round(time.time() - t0),

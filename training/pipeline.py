@@ -9,6 +9,8 @@ fold's held-out speakers, corpus by corpus) and the leave-corpus-out models, and
 card and parity fixtures."""
 import argparse
 import dataclasses
+import hashlib
+import json
 import multiprocessing
 import time
 from pathlib import Path
@@ -54,11 +56,22 @@ def export_model(model, clips: list, base: list, stats: Stats, recipe, seed: int
 @dataclasses.dataclass(frozen=True)
 class Training:
     """One model the pipeline trains: on which clips (indices into the recipe's clips), with which seed,
-    written where ({kind: ONNX path})."""
+    written where ({kind: ONNX path}), and where it notes what it was made from (`made_from`), so a run that
+    stopped resumes with the trainings it has not finished."""
     name: str
     indices: tuple
     seed: int
     paths: dict
+    stamp: Path
+
+    def made_from(self, clips: list, recipe) -> str:
+        """A hash of the recipe, the seed and the training clips."""
+        what = {"recipe": dataclasses.asdict(recipe), "seed": self.seed, "clips": [clips[i].sha256 for i in self.indices]}
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+    def done(self, clips: list, recipe) -> bool:
+        return (all(p.exists() for p in self.paths.values()) and self.stamp.exists()
+                and self.stamp.read_text() == self.made_from(clips, recipe))
 
 
 def kind_paths(work: Path, name: str) -> dict:
@@ -75,18 +88,27 @@ def _train(job: Training, data_dir: Path, recipe, threads: int) -> Stats:
     log = lambda m: print(f"{job.name}: {m}", flush=True)  # noqa: E731
     stats = fit_and_export([clips[i] for i in job.indices], [[m[i] for i in job.indices] for m in mel_sets],
                               recipe, job.seed, job.paths["float"], job.paths["int8"], log)
+    job.stamp.parent.mkdir(parents=True, exist_ok=True)
+    job.stamp.write_text(job.made_from(clips, recipe))
     log(f"trained in {time.time() - t0:.0f} s")
     return stats
 
 
-def train_all(jobs: list, data_dir: Path, recipe, processes: int, threads: int) -> dict:
+def train_all(jobs: list, data_dir: Path, recipe, processes: int, threads: int, log=print) -> dict:
     """{name: normalization stats}: the trainings run `processes` at a time (each in a fresh process with
     `threads` torch threads: one per core beats threads that spin-wait on each other), the biggest training
-    sets first so the last round is short."""
-    order = sorted(jobs, key=lambda j: -len(j.indices))
+    sets first so the last round is short. A training whose models were already made from the same recipe,
+    seed and clips (Training.done) is kept: a stopped run resumes."""
+    clips = select(load_manifest(data_dir), recipe)
+    done = [j for j in jobs if j.done(clips, recipe)]
+    if done:
+        log(f"kept from an earlier run: {', '.join(j.name for j in done)}")
+        base = clip_features(clips, data_dir, WORK_DIR, 1.0)
+    stats = {j.name: band_stats([base[i] for i in j.indices], recipe.normalization) for j in done}
+    order = sorted((j for j in jobs if j not in done), key=lambda j: -len(j.indices))
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        stats = pool.starmap(_train, [(j, data_dir, recipe, threads) for j in order], chunksize=1)
-    return {j.name: s for j, s in zip(order, stats)}
+        made = pool.starmap(_train, [(j, data_dir, recipe, threads) for j in order], chunksize=1)
+    return {**stats, **{j.name: s for j, s in zip(order, made)}}
 
 
 class ConditionScores:
@@ -152,7 +174,7 @@ def fold_trainings(clips: list, recipe, work: Path, only_folds=None) -> list:
     work.mkdir(parents=True, exist_ok=True)
     index = {c: i for i, c in enumerate(clips)}
     return [Training(f"fold{f}", tuple(index[c] for c in split(clips, val)[0]), recipe.seed + f - 1,
-                     kind_paths(work, f"fold{f}")) for f, val in cv_folds(clips, recipe, only_folds)]
+                     kind_paths(work, f"fold{f}"), work / f"fold{f}.stamp") for f, val in cv_folds(clips, recipe, only_folds)]
 
 
 def restrict(probabilities: np.ndarray, labels) -> np.ndarray:
@@ -211,7 +233,7 @@ def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Pa
 def corpus_trainings(clips: list, recipe, work: Path) -> list:
     """The leave-corpus-out trainings: for each corpus, a model on all the others."""
     return [Training(f"without-{k}", tuple(i for i, c in enumerate(clips) if c.corpus != k), recipe.seed + 200,
-                     kind_paths(work, f"without-{k}")) for k in sorted(by_corpus(clips))]
+                     kind_paths(work, f"without-{k}"), work / f"without-{k}.stamp") for k in sorted(by_corpus(clips))]
 
 
 def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dict, log) -> dict:
@@ -270,9 +292,9 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     mel_sets = feature_sets(clips, data_dir, recipe, log)  # rendered here: the trainings' processes only read them
 
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
-    shipped_training = Training("shipped", tuple(range(len(clips))), recipe.seed + 100, paths)
+    shipped_training = Training("shipped", tuple(range(len(clips))), recipe.seed + 100, paths, work / "shipped.stamp")
     stats = train_all([*fold_trainings(clips, recipe, work), *corpus_trainings(clips, recipe, work), shipped_training],
-                      data_dir, recipe, processes, threads)
+                      data_dir, recipe, processes, threads, log)
     log(f"every model trained: {time.time() - t0:.0f} s")
     torch.set_num_threads(threads)
     cv = cross_validate(clips, mel_sets, recipe, work, data_dir, stats, log)

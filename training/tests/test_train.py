@@ -44,3 +44,19 @@ def test_epochs_share_clips_by_the_square_root_of_speakers():
     assert len(order) == sum(shares.values()) == len(set(order.tolist()))
     weights = class_weights(clips, RECIPE)
     assert torch.isclose(weights.mean(), torch.tensor(1.0)) and torch.allclose(weights, torch.ones(8), atol=0.01)
+
+
+def test_a_stopped_run_keeps_only_the_trainings_made_from_the_same_recipe_and_clips(tmp_path):
+    import dataclasses
+    from training.pipeline import Training, kind_paths
+    clips = clips_of("a", 2, 8, LABELS)
+    job = Training("fold1", tuple(range(8)), 7, kind_paths(tmp_path, "fold1"), tmp_path / "fold1.stamp")
+    assert not job.done(clips, RECIPE)
+    for p in job.paths.values():
+        p.write_bytes(b"onnx")
+    job.stamp.write_text(job.made_from(clips, RECIPE))
+    assert job.done(clips, RECIPE)
+    assert not job.done(clips, dataclasses.replace(RECIPE, epochs=RECIPE.epochs + 1)), "another recipe"
+    assert not dataclasses.replace(job, indices=tuple(range(1, 9))).done(clips, RECIPE), "other clips"
+    job.paths["int8"].unlink()
+    assert not job.done(clips, RECIPE), "a model missing"
