@@ -1,12 +1,14 @@
 // The page's display rules on crafted predictions and timelines, in Node (they touch no DOM): the
-// words, the hold on the live headline, the live history's sentence, and the file timeline as
-// the page shows it.
+// words, the hold on the live headline, the flow every live view shares (controller.js), the live
+// history's sentence, and the file timeline as the page shows it.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createController } from "../../www/controller.js";
 import { numbers, reading } from "../../www/emotions.js";
 import { summarize } from "../../www/history.js";
 import { HOLD_SECONDS, createHold, createVerdict } from "../../www/hold.js";
+import { microphoneMessage } from "../../www/messages.js";
 import { readableTimeline } from "../../www/timeline.js";
 
 const LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
@@ -103,6 +105,118 @@ test("the bars follow every prediction but keep the last speech through a pause 
   verdict.reset();
   assert.equal(verdict.latest, null);
   assert.equal(hear({ sad: 0.7 }), null);
+});
+
+/**
+ * A controller over stand-ins for the microphone, bars, live region and view: `starts` holds what
+ * each start() of the microphone does (a value or a promise), and `seen` what reached the view
+ * ("show", "heard", "changed", "failed", with their argument), the bars, the microphone and the
+ * live region ("said").
+ */
+function controlled(...starts) {
+  const seen = [];
+  const record = (what) => (value) => seen.push([what, value]);
+  const region = {};
+  Object.defineProperty(region, "textContent", { set: record("said") });
+  const controller = createController({
+    labels: LABELS,
+    unsureBelow: UNSURE_BELOW,
+    microphone: { start: () => starts.shift(), stop: record("stop") },
+    bars: { set: record("bars"), clear: record("clear") },
+    region,
+    view: {
+      show: record("show"),
+      heard: (_, reading) => seen.push(["heard", reading]),
+      changed: record("changed"),
+      failed: record("failed"),
+    },
+  });
+  let time = 0;
+  /** One prediction 0.5 s after the last (`weights` as for `emotion`; null: no speech). */
+  const hear = (weights) => controller.heard({ time: (time += 0.5), emotion: weights && emotion(weights) });
+  /** What happened since the last call, as [what, value] pairs. */
+  const since = () => seen.splice(0);
+  return { controller, hear, since };
+}
+
+/** The views' words for a display: [state, headline, word, detail, reading key, message]. */
+const words = ({ state, headline, word, detail, reading, message }) => [state, headline, word, detail, reading?.key ?? null, message];
+
+test("every live view: the same words for each state, the verdict once held, announced once per change", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] }); // the announcer's quiet interval, fast-forwarded
+  const { controller, hear, since } = controlled(undefined, undefined);
+  const shown = (events) => events.filter(([what]) => what === "show").map(([, display]) => words(display));
+  assert.deepEqual(shown(since()), [["idle", "Press Start and speak.", "Not listening", "", null, ""]]);
+
+  assert.equal(await controller.start(), true);
+  assert.equal(await controller.start(), false, "a second Start while listening");
+  assert.deepEqual(shown(since()), [
+    ["starting", "Starting the microphone…", "Starting", "", null, ""],
+    ["listening", "Listening…", "Listening", "", null, ""],
+  ]);
+
+  // Until a verdict has led for the hold time, the bars move and the words stay "Listening…".
+  const steps = HOLD_SECONDS / 0.5;
+  for (let i = 0; i < steps; i++) hear({ angry: 0.8 });
+  assert.deepEqual(
+    since().map(([what, value]) => [what, what === "bars" ? value.label : value]),
+    Array(steps).fill([["bars", "angry"], ["heard", null]]).flat(),
+  );
+  hear({ angry: 0.8 });
+  const angry = ["listening", "The voice sounds angry", "Angry", "80 % sure", "angry", ""];
+  const held = since();
+  assert.deepEqual(shown(held), [angry]);
+  const [, { reading: verdict }] = held.find(([what]) => what === "show");
+  const told = held.filter(([what]) => what === "said" || what === "changed");
+  assert.deepEqual(told, [["said", "The voice sounds angry"], ["changed", verdict]]);
+
+  // Held: drawn with every prediction, announced once. A pause keeps the verdict and the bars.
+  for (let i = 0; i < 4; i++) hear({ angry: 0.8 });
+  for (let i = 0; i < steps; i++) hear(null);
+  const kept = since();
+  assert.deepEqual(shown(kept), Array(4 + steps).fill(angry));
+  assert.deepEqual(kept.filter(([what]) => !["show", "heard", "bars"].includes(what)), []);
+  hear(null);
+  const silence = since();
+  assert.deepEqual(shown(silence), [["listening", "Listening — no speech", "No speech", "", "no-speech", ""]]);
+  assert.ok(silence.some(([what]) => what === "clear"));
+  assert.ok(!silence.some(([what]) => what === "said"), "spoken within 3 s of the last announcement");
+  t.mock.timers.tick(3000);
+  assert.deepEqual(since(), [["said", "No speech"]]);
+
+  controller.stop();
+  assert.deepEqual(shown(since()), [["idle", "Stopped. Press Start to listen again.", "Stopped", "", null, ""]]);
+  t.mock.timers.tick(3000);
+  assert.deepEqual(since(), [["said", "Stopped"]]);
+
+  // Start again: the hold starts afresh and the same verdict is announced again.
+  await controller.start();
+  for (let i = 0; i <= steps; i++) hear({ angry: 0.8 });
+  t.mock.timers.tick(3000);
+  assert.deepEqual(since().filter(([what]) => what === "said"), [["said", "The voice sounds angry"]]);
+});
+
+test("every live view: a microphone that does not start says why, and Start works again; Stop while starting wins", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const denied = Object.assign(new Error("Permission denied"), { name: "NotAllowedError" });
+  let open;
+  const { controller, since } = controlled(Promise.reject(denied), undefined, new Promise((done) => (open = done)));
+  since();
+  assert.equal(await controller.start(), false);
+  const failed = since();
+  assert.deepEqual(words(failed.at(-2)[1]), ["error", "Not listening", "Not listening", "", null, microphoneMessage(denied)]);
+  assert.deepEqual(failed.at(-1), ["failed", denied]);
+  assert.equal(await controller.start(), true);
+  controller.stop();
+  since();
+
+  const starting = controller.start();
+  controller.stop();
+  open();
+  assert.equal(await starting, false);
+  const events = since();
+  assert.deepEqual(events.filter(([what]) => what === "show").map(([, display]) => display.state), ["starting", "idle"], "never listening");
+  assert.equal(events.filter(([what]) => what === "stop").length, 1);
 });
 
 test("the history's sentence says what the voice mostly sounded like, and for how long", () => {
