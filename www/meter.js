@@ -1,6 +1,6 @@
 // <voice-emotion-meter>: the page's live view in one tag, for other pages (an assistive app, say).
-// A Start/Stop button, the verdict in words (held steady as on the page, hold.js), the eight bars,
-// and a polite live region that speaks the verdict at most every few seconds. Runs on the device.
+// A Start/Stop button, the verdict in words, the eight bars, and a polite live region that speaks
+// the verdict at most every few seconds, all as on the page (controller.js). Runs on the device.
 //
 //   <voice-emotion-meter model="other.json"></voice-emotion-meter>
 //   model            another model: its metadata JSON, which names its trunk and head ONNX files
@@ -10,14 +10,9 @@
 //                    "error": detail the Error (the element shows its message too)
 //   start(), stop(), listening, state
 
-import { createAnnouncer } from "./announcer.js";
 import { createBars } from "./bars.js";
-import { numbers } from "./emotions.js";
+import { createController } from "./controller.js";
 import { createListener } from "./engine.js";
-import { createVerdict } from "./hold.js";
-import { microphoneMessage } from "./messages.js";
-
-const ANNOUNCE_EVERY_MS = 3000;
 
 const TEMPLATE = document.createElement("template");
 TEMPLATE.innerHTML = `
@@ -34,21 +29,23 @@ TEMPLATE.innerHTML = `
 
 export class VoiceEmotionMeter extends HTMLElement {
   #ui;
-  #announcer;
   #loading = null;
-  #listener = null;
-  #bars = null;
-  #verdict = null;
+  #controller = null;
   #state = "loading"; // loading, idle, starting, listening, error
-  #shown = null; // the reading the headline shows
 
   constructor() {
     super();
     const root = this.attachShadow({ mode: "open" });
     root.append(TEMPLATE.content.cloneNode(true));
     const find = (selector) => root.querySelector(selector);
-    this.#ui = { button: find("button"), message: find(".message"), headline: find(".headline"), detail: find(".detail"), bars: find(".bars") };
-    this.#announcer = createAnnouncer(find("[aria-live]"), ANNOUNCE_EVERY_MS);
+    this.#ui = {
+      button: find("button"),
+      message: find(".message"),
+      headline: find(".headline"),
+      detail: find(".detail"),
+      bars: find(".bars"),
+      region: find("[aria-live]"),
+    };
     const internals = this.attachInternals();
     internals.role = "group";
     internals.ariaLabel = "How the voice sounds";
@@ -58,15 +55,27 @@ export class VoiceEmotionMeter extends HTMLElement {
   connectedCallback() {
     if (this.#loading) return; // loaded once, however often the element is moved
     const model = this.getAttribute("model") ?? undefined;
-    this.#loading = createListener({ model }, (prediction) => this.#heard(prediction)).then(
+    this.#loading = createListener({ model }, (prediction) => this.#controller.heard(prediction)).then(
       (listener) => {
-        this.#listener = listener;
-        this.#bars = createBars(this.#ui.bars, listener.labels);
-        this.#verdict = createVerdict(listener.labels, listener.unsureBelow, this.#bars);
-        this.#show("idle", "Press Start and speak.");
+        this.#controller = createController({
+          labels: listener.labels,
+          unsureBelow: listener.unsureBelow,
+          microphone: listener,
+          bars: createBars(this.#ui.bars, listener.labels),
+          region: this.#ui.region,
+          view: {
+            show: (display) => this.#show(display),
+            heard: (prediction) => this.dispatchEvent(new CustomEvent("prediction", { detail: prediction, bubbles: true })),
+            changed: (reading) => this.dispatchEvent(new CustomEvent("verdict", { detail: reading, bubbles: true })),
+            failed: (error) => this.dispatchEvent(new CustomEvent("error", { detail: error })),
+          },
+        });
         this.#ui.button.disabled = false;
       },
-      (error) => this.#fail(error, "Not available"),
+      (error) => {
+        this.#show({ state: "error", headline: "Not available", detail: "", message: error.message });
+        this.dispatchEvent(new CustomEvent("error", { detail: error }));
+      },
     );
   }
 
@@ -86,58 +95,22 @@ export class VoiceEmotionMeter extends HTMLElement {
 
   /** Opens the microphone; call it from a click (browsers start audio only on a user gesture). */
   async start() {
-    if (!this.#listener || this.listening || this.#state === "starting") return;
-    this.#ui.message.hidden = true;
-    this.#verdict.reset();
-    this.#announcer.reset();
-    this.#shown = null;
-    this.#show("starting", "Starting the microphone…");
-    try {
-      await this.#listener.start();
-      if (this.#state !== "starting") return; // stopped meanwhile
-      this.#ui.button.textContent = "Stop listening";
-      this.#show("listening", "Listening…");
-    } catch (error) {
-      this.#fail(error, "Not listening", microphoneMessage(error));
-    }
+    await this.#controller?.start();
   }
 
   /** Closes the microphone. */
   stop() {
-    if (!this.listening && this.#state !== "starting") return;
-    this.#listener.stop();
-    this.#bars.clear();
-    this.#ui.button.textContent = "Start listening";
-    this.#show("idle", "Stopped. Press Start to listen again.");
-    this.#announcer.say("Stopped");
+    this.#controller?.stop();
   }
 
-  #heard(prediction) {
-    this.dispatchEvent(new CustomEvent("prediction", { detail: prediction, bubbles: true }));
-    const shown = this.#verdict.heard(prediction);
-    if (!shown) return; // nothing has led long enough yet: still "Listening…"
-    const speech = shown.kind !== "no-speech";
-    const more = speech ? numbers(shown, this.#verdict.latest.probabilities, this.#listener.labels) : "";
-    this.#show("listening", speech ? shown.headline : "Listening — no speech", more);
-    if (shown === this.#shown) return;
-    this.#shown = shown;
-    this.#announcer.say(shown.headline);
-    this.dispatchEvent(new CustomEvent("verdict", { detail: shown, bubbles: true }));
-  }
-
-  #show(state, headline, detail = "") {
+  /** Draws what the controller (or a failed load) gives; the button's words follow the state. */
+  #show({ state, headline, detail, message }) {
+    if (state !== this.#state) this.#ui.button.textContent = state === "listening" ? "Stop listening" : "Start listening";
     this.#state = state;
     this.#ui.headline.textContent = headline;
     this.#ui.detail.textContent = detail;
-  }
-
-  #fail(error, headline, message = error.message) {
-    this.#show("error", headline);
     this.#ui.message.textContent = message;
-    this.#ui.message.hidden = false;
-    this.#ui.button.textContent = "Start listening";
-    this.#ui.button.disabled = !this.#listener; // without a model there is nothing to start
-    this.dispatchEvent(new CustomEvent("error", { detail: error }));
+    this.#ui.message.hidden = !message;
   }
 }
 
