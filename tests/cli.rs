@@ -624,3 +624,129 @@ fn a_twelve_hour_recording_streams_in_bounded_memory() {
     );
     assert!(peak > 0 && peak < 200_000_000, "peak resident memory {peak} bytes");
 }
+
+/// `classify` with `args`, then `files`.
+fn classify_files(args: &[&str], files: &[String]) -> Output {
+    let mut all = vec!["classify"];
+    all.extend(args);
+    all.extend(files.iter().map(String::as_str));
+    voice_emotion(&all)
+}
+
+/// Progress goes to stderr only: a batch's stdout is the same bytes with `--progress` as without,
+/// and `--progress` into a log adds a line per ten minutes of each file's audio, and nothing else.
+#[test]
+fn progress_in_a_log_is_a_line_per_ten_minutes_and_stdout_is_unchanged() {
+    let dir = temp_dir("progress");
+    let call = dir.join("call.wav");
+    write_call(&call, 20 * 60);
+    let mut files = a_batch();
+    files.insert(2, call.display().to_string());
+    let expected = [10, 20].map(|minutes| format!("{}: {minutes} min analysed", call.display()));
+    for format in ["table", "jsonl", "csv"] {
+        let quiet = classify_files(&["--jobs", "2", "--format", format], &files);
+        let progress = classify_files(&["--jobs", "2", "--format", format, "--progress"], &files);
+        assert_eq!(quiet.status.code(), Some(1), "the missing file fails the batch");
+        assert_eq!(progress.status.code(), Some(1));
+        assert!(
+            text(&quiet.stdout).contains("call.wav"),
+            "{format}: {}",
+            text(&quiet.stdout)
+        );
+        assert_eq!(progress.stdout, quiet.stdout, "{format}");
+        let (quiet_err, progress_err) = (text(&quiet.stderr), text(&progress.stderr));
+        println!("{format}, --progress:\n{progress_err}");
+        let (lines, rest): (Vec<&str>, Vec<&str>) = progress_err.lines().partition(|l| l.ends_with(" min analysed"));
+        assert_eq!(lines, expected, "{format}");
+        assert_eq!(rest, quiet_err.lines().collect::<Vec<_>>(), "{format}");
+        assert!(
+            quiet_err.starts_with("voice-emotion: /nonexistent/missing.wav: ") && quiet_err.lines().count() == 1,
+            "{format}: {quiet_err}"
+        );
+    }
+}
+
+/// Runs the shell `command` on a pseudo-terminal (util-linux `script`); what the terminal showed,
+/// a line per `\n` or `\r` with the escape sequences left out and the trailing blanks trimmed.
+fn on_a_terminal(command: &str) -> (Output, Vec<String>) {
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", command, "/dev/null"])
+        .output()
+        .expect("util-linux `script` runs commands on a pseudo-terminal");
+    let mut screen = String::new();
+    let mut chars = text(&out.stdout).chars().collect::<Vec<_>>().into_iter().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // CSI: ESC [ parameters, then one final letter.
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.by_ref().find(char::is_ascii_alphabetic);
+            }
+            '\r' => screen.push('\n'),
+            c => screen.push(c),
+        }
+    }
+    let lines = screen
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    (out, lines)
+}
+
+/// `files`, quoted for the shell.
+fn quoted(files: &[String]) -> String {
+    files.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(" ")
+}
+
+/// On a terminal: one bar for the batch on stderr (files done of the total, hours of audio), a
+/// spinner with the count when the list comes on stdin, the missing file's line whole between the
+/// bar's frames, and stdout the same bytes as without a terminal.
+#[test]
+fn a_terminal_shows_one_bar_for_the_batch_and_stdout_is_unchanged() {
+    let files = a_batch();
+    let plain = classify_files(&["--format", "jsonl"], &files);
+    let missing = text(&plain.stderr).trim_end().to_string();
+    assert!(
+        missing.starts_with("voice-emotion: /nonexistent/missing.wav: "),
+        "{missing}"
+    );
+    let dir = temp_dir("terminal");
+    let (stdout, list) = (dir.join("stdout.jsonl"), dir.join("list.txt"));
+    std::fs::write(&list, files.join("\n")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_voice-emotion");
+    let (n, stdout_path) = (files.len(), stdout.display());
+    for (input, counted) in [
+        (quoted(&files), true),
+        (format!("--files-from - < '{}'", list.display()), false),
+    ] {
+        let command = format!("'{bin}' classify --format jsonl {input} > '{stdout_path}'");
+        let (out, screen) = on_a_terminal(&command);
+        println!("{}", screen.join("\n"));
+        assert_eq!(out.status.code(), Some(1), "{command}: {}", text(&out.stderr));
+        assert_eq!(std::fs::read(&stdout).unwrap(), plain.stdout, "{command}");
+        assert!(screen.contains(&missing), "{command}: the error line whole");
+        let (summary, frames) = screen.split_last().unwrap();
+        let frames: Vec<&String> = frames.iter().filter(|l| l.contains(" files, ")).collect();
+        let total = format!("/{n} files, ");
+        let done = if counted {
+            format!(" {n}{total}")
+        } else {
+            format!(" {n} files, ")
+        };
+        assert!(
+            frames.iter().any(|l| l.contains(&done)),
+            "{command}: a frame with {done:?}"
+        );
+        assert!(
+            frames
+                .iter()
+                .all(|l| l.contains(&total) == counted && l.ends_with(" left") == counted),
+            "{command}: every frame with the total and the time left, or neither"
+        );
+        assert!(
+            summary.starts_with(&format!("{n} files, 0.0")) && summary.contains(" h of audio in "),
+            "{command}: {summary}"
+        );
+    }
+}

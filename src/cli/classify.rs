@@ -1,7 +1,7 @@
 //! `voice-emotion classify`: one result per file as a table, JSON lines or CSV.
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use voice_emotion::{Analysis, CsvWriter, Emotion, EmotionModel, Error, FileAnalysis, Report};
 
 use crate::batch;
+use crate::progress::Progress;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,7 +32,7 @@ pub struct Args {
     /// Also list the segments of each file, with their emotion.
     #[arg(long)]
     timeline: bool,
-    /// Report progress through long files on stderr even when it is not a terminal.
+    /// Report progress on stderr even when it is not a terminal: a line per ten minutes of audio.
     #[arg(long)]
     progress: bool,
 }
@@ -63,8 +64,6 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
         }
         Format::Jsonl => None,
     };
-    let jobs = batch::jobs(args.jobs);
-    let progress = Progress::new(args.progress, jobs);
     let done = match &args.resume {
         Some(output) => batch::done_files(output)?,
         None => HashSet::new(),
@@ -75,11 +74,16 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
             done.len()
         );
     }
-    let files = batch::file_list(&args.files, args.files_from.as_deref())?
-        .filter(|file| file.as_ref().map_or(true, |f| !done.contains(&f.display().to_string())));
+    let files = pending(args, &done)?;
+    let progress = Progress::new(args.progress, || count(args, &done));
     let mut failed = 0;
-    let analyze = |file: &PathBuf| analyze(model, file, progress.as_ref());
-    batch::for_each_ordered(jobs, files, analyze, |file, result| {
+    let analyze = |file: &PathBuf| {
+        let result = analyze(model, file, &progress);
+        progress.file_done();
+        result
+    };
+    // Writes a file's result on stdout, or on stderr why there is none.
+    let mut report = |file: PathBuf, result: Result<FileResult, Error>| {
         let FileResult { analysis, truncation } = match result {
             Ok(result) => result,
             Err(e) => {
@@ -114,7 +118,11 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
             (Format::Csv, None) => unreachable!("the CSV writer exists for CSV output"),
         }
         Ok::<_, Error>(())
+    };
+    batch::for_each_ordered(batch::jobs(args.jobs), files, analyze, |file, result| {
+        progress.suspend(|| report(file, result))
     })?;
+    progress.finish();
     if matches!(args.format, Format::Table) {
         writeln!(out, "(? = not sure: confidence below {unsure_below})")?;
     }
@@ -131,60 +139,38 @@ struct FileResult {
     truncation: Option<String>,
 }
 
-/// Analyses one file, reporting progress (on a worker thread: it prints nothing else).
-fn analyze(model: &EmotionModel, file: &Path, progress: Option<&Progress>) -> Result<FileResult, Error> {
-    let mut analysis = FileAnalysis::open(model, file)?;
-    let every = progress.map_or(f64::INFINITY, |p| p.every);
-    let mut reports = 0u32;
-    loop {
-        let more = analysis.advance(every)?;
-        if let Some(p) = progress
-            && analysis.seconds() >= every * f64::from(reports + 1)
-        {
-            reports += 1;
-            p.report(file, analysis.seconds());
-        }
-        if !more {
-            break;
-        }
+/// The files to analyse: the arguments, then the list's lines, less those an earlier run wrote.
+fn pending<'a>(
+    args: &'a Args,
+    done: &'a HashSet<String>,
+) -> Result<impl Iterator<Item = Result<PathBuf, Error>> + 'a, Error> {
+    Ok(batch::file_list(&args.files, args.files_from.as_deref())?
+        .filter(|file| file.as_ref().map_or(true, |f| !done.contains(&f.display().to_string()))))
+}
+
+/// How many files [`pending`] gives, by reading a list file once more (it is short beside the
+/// audio it names); `None` for a list on stdin, which can be read only once.
+fn count(args: &Args, done: &HashSet<String>) -> Option<u64> {
+    if args.files_from.as_deref() == Some(Path::new("-")) {
+        return None;
     }
-    if reports > 0 && progress.is_some_and(|p| p.terminal) {
-        eprintln!();
+    Some(pending(args, done).ok()?.map_while(Result::ok).count() as u64)
+}
+
+/// Analyses one file, reporting its progress (on a worker thread: it prints nothing else).
+fn analyze(model: &EmotionModel, file: &Path, progress: &Progress) -> Result<FileResult, Error> {
+    let mut analysis = FileAnalysis::open(model, file)?;
+    let (mut before, mut more) = (0.0, true);
+    while more {
+        more = analysis.advance(progress.step())?;
+        progress.analysed(file, before, analysis.seconds());
+        before = analysis.seconds();
     }
     let truncation = analysis.truncation();
     Ok(FileResult {
         analysis: analysis.finish()?,
         truncation,
     })
-}
-
-/// Progress through long files: every minute of audio on a terminal (one line, rewritten while one
-/// file is analysed at a time), every ten minutes as separate lines when asked for elsewhere (a log
-/// keeps them all).
-struct Progress {
-    terminal: bool,
-    /// Seconds of audio between reports.
-    every: f64,
-}
-
-impl Progress {
-    /// `None` when progress is neither asked for nor going to a terminal.
-    fn new(asked: bool, jobs: usize) -> Option<Self> {
-        let terminal = std::io::stderr().is_terminal();
-        (terminal || asked).then_some(Self {
-            terminal: terminal && jobs == 1,
-            every: if terminal { 60.0 } else { 600.0 },
-        })
-    }
-
-    fn report(&self, file: &Path, seconds: f64) {
-        let line = format!("{}: {:.0} min analysed", file.display(), seconds / 60.0);
-        if self.terminal {
-            eprint!("\r{line}");
-        } else {
-            eprintln!("{line}");
-        }
-    }
 }
 
 fn write_table(

@@ -3,6 +3,7 @@
 mod batch;
 mod classify;
 mod eval;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
