@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .conditions import family  # noqa: E402
 from .config import LABELS  # noqa: E402
 from .metadata import read  # noqa: E402
 
@@ -126,7 +127,6 @@ def conditions_table(cv: dict, replaced: dict, names: list) -> str:
 
 def family_tables(cv: dict, replaced: dict) -> str:
     """The conditions tables, one per family (conditions.FAMILIES), with the mean loss from clean of each."""
-    from .conditions import family
     names = list(cv["int8"].get("conditions", {}))
     out = []
     for fam in ("in-family", "out-of-family"):

@@ -53,6 +53,11 @@ def export_model(model, clips: list, base: list, stats: Stats, recipe, seed: int
     quantize(float_path, int8_path, Normalizer(stats)(windows)[..., HISTORY_FRAMES:])
 
 
+# The modules whose code decides what a training makes (its stamp covers them).
+TRAINING_CODE = tuple(Path(__file__).with_name(f"{m}.py") for m in
+                      ("acoustics", "augment", "conditions", "export", "features", "model", "train"))
+
+
 @dataclasses.dataclass(frozen=True)
 class Training:
     """One model the pipeline trains: on which clips (indices into the recipe's clips), with which seed,
@@ -65,8 +70,11 @@ class Training:
     stamp: Path
 
     def made_from(self, clips: list, recipe) -> str:
-        """A hash of the recipe, the seed and the training clips."""
-        what = {"recipe": dataclasses.asdict(recipe), "seed": self.seed, "clips": [clips[i].sha256 for i in self.indices]}
+        """A hash of the recipe, the seed, the training clips and the code that trains and exports (a change
+        to it trains again)."""
+        code = hashlib.sha256(b"".join(path.read_bytes() for path in TRAINING_CODE)).hexdigest()
+        what = {"recipe": dataclasses.asdict(recipe), "seed": self.seed, "clips": [clips[i].sha256 for i in self.indices],
+                "code": code}
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
     def done(self, clips: list, recipe) -> bool:
