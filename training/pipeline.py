@@ -211,6 +211,7 @@ def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Pa
         features = fold_features(clips, val_voices, [base[index[c]] for c in val], recipe, data_dir)
         y_true = np.array([c.label for c in val])
         groups = by_corpus(val)
+        held_out = {k: tuple(v for v in val_voices if v.startswith(f"{k}/")) for k in groups}
         labels += y_true.tolist()
         for kind, path in kind_paths(work, f"fold{f}").items():
             sess = session(path)
@@ -219,8 +220,8 @@ def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Pa
                 logits = clip_logits(sess, mels, stats[f"fold{f}"], starts)
                 probabilities = mean_softmax(logits)
                 for corpus, idx in groups.items():
-                    voices = tuple(v for v in val_voices if v.startswith(f"{corpus}/"))
-                    tables[corpus].add(kind, name, voices, y_true[idx], restrict(probabilities[idx], labels_of[corpus]))
+                    tables[corpus].add(kind, name, held_out[corpus], y_true[idx],
+                                       restrict(probabilities[idx], labels_of[corpus]))
                 if name == "clean":
                     out_of_fold[kind] += logits
             for corpus, table in tables.items():
