@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::emotion::{Emotion, argmax};
 use crate::error::Result;
-use crate::model::EmotionModel;
+use crate::metadata::StretchCalibration;
+use crate::model::{EmotionModel, softmax};
 use crate::stream::{WindowScore, WindowScorer};
 
 /// What a clip sounds like overall and over time.
@@ -14,7 +15,8 @@ pub struct Analysis {
     pub duration: f64,
     /// Time during which the speech gate heard speech, in seconds.
     pub speech_seconds: f64,
-    /// Mean over the windows with speech (weighted by how much audio each holds); `None` if none.
+    /// Mean over the windows with speech (weighted by how much audio each holds), shown as the
+    /// metadata's `decision.file` says; `None` if none.
     pub overall: Option<Emotion>,
     /// Consecutive stretches with the same dominant label (or no speech), in time order.
     pub timeline: Vec<Segment>,
@@ -26,7 +28,8 @@ pub struct Segment {
     /// In seconds from the start of the clip.
     pub start: f64,
     pub end: f64,
-    /// `None` when nobody speaks in this stretch.
+    /// Its windows' mean, shown as the metadata's `decision.segment` says; `None` when nobody
+    /// speaks in this stretch.
     pub emotion: Option<Emotion>,
 }
 
@@ -64,6 +67,7 @@ impl Analyzer {
     pub fn finish(mut self) -> Result<Analysis> {
         self.scorer.flush(&mut self.windows)?;
         let labels = self.scorer.model().labels();
+        let decision = self.scorer.model().metadata().decision;
         let duration = self.seconds();
         let windows = &self.windows;
         let centre = |w: &WindowScore| ((w.start + w.end) / 2.0).min(duration);
@@ -82,7 +86,7 @@ impl Analyzer {
             })
             .collect();
 
-        let speech_seconds = windows
+        let speech_seconds: f64 = windows
             .iter()
             .zip(&slots)
             .filter(|(w, _)| w.probabilities.is_some())
@@ -93,7 +97,7 @@ impl Analyzer {
                 .iter()
                 .filter_map(|w| w.probabilities.as_deref().map(|p| (p, w.frames as f32))),
         )
-        .map(|p| Emotion::from_probabilities(labels, p));
+        .map(|p| Emotion::from_probabilities(labels, calibrated(&p, speech_seconds, &decision.file)));
 
         let mut timeline: Vec<(Segment, Vec<&[f32]>)> = Vec::new();
         for (w, &(start, end)) in windows.iter().zip(&slots) {
@@ -116,14 +120,9 @@ impl Analyzer {
         let timeline = timeline
             .into_iter()
             .map(|(mut seg, probs)| {
-                seg.emotion = mean(probs.into_iter().map(|p| (p, 1.0))).map(|mean| {
-                    let label = argmax(&mean);
-                    Emotion {
-                        label: labels[label].clone(),
-                        confidence: mean[label],
-                        probabilities: mean,
-                    }
-                });
+                let seconds = seg.end - seg.start;
+                seg.emotion = mean(probs.into_iter().map(|p| (p, 1.0)))
+                    .map(|mean| Emotion::from_probabilities(labels, calibrated(&mean, seconds, &decision.segment)));
                 seg
             })
             .collect();
@@ -148,9 +147,57 @@ fn mean<'a>(items: impl Iterator<Item = (&'a [f32], f32)>) -> Option<Vec<f32>> {
     sum.map(|s| s.into_iter().map(|x| x / total).collect())
 }
 
+/// What a stretch of `seconds` shows for its windows' mean probabilities (see [`StretchCalibration`]).
+fn calibrated(mean: &[f32], seconds: f64, c: &StretchCalibration) -> Vec<f32> {
+    let seconds = seconds.clamp(c.shortest_seconds, c.longest_seconds);
+    let scale = seconds.powf(f64::from(c.seconds_exponent)) as f32 / c.temperature;
+    let logits: Vec<f32> = mean.iter().map(|p| p.max(f32::MIN_POSITIVE).ln() * scale).collect();
+    softmax(&logits)
+}
+
 /// Analyses a whole mono clip at `sample_rate` Hz: the function the page and the CLI share.
 pub fn analyze(model: &EmotionModel, samples: &[f32], sample_rate: u32) -> Result<Analysis> {
     let mut analyzer = Analyzer::new(model.clone(), sample_rate)?;
     analyzer.push(samples)?;
     analyzer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stretch(temperature: f32, seconds_exponent: f32) -> StretchCalibration {
+        StretchCalibration {
+            temperature,
+            seconds_exponent,
+            shortest_seconds: 0.5,
+            longest_seconds: 4.0,
+        }
+    }
+
+    #[test]
+    fn calibration_keeps_the_label_and_sharpens_below_one() {
+        let mean = [0.5, 0.3, 0.2, 0.0];
+        let same = calibrated(&mean, 2.0, &stretch(1.0, 0.0));
+        assert!(same.iter().zip(mean).all(|(a, b)| (a - b).abs() < 1e-6));
+        let sharper = calibrated(&mean, 2.0, &stretch(0.5, 0.0));
+        // p^2 normalized: 0.25 / 0.38.
+        assert!((sharper[0] - 0.25 / 0.38).abs() < 1e-6, "{sharper:?}");
+        assert_eq!(argmax(&sharper), 0);
+        let softer = calibrated(&mean, 2.0, &stretch(2.0, 0.0));
+        assert!(softer[0] < 0.5 && argmax(&softer) == 0 && softer[3] < 1e-15);
+    }
+
+    #[test]
+    fn longer_stretches_are_sharper_within_the_fitted_range() {
+        let mean = [0.5, 0.3, 0.2];
+        let at = |seconds| calibrated(&mean, seconds, &stretch(1.0, 0.5))[0];
+        // At 1 s the scale is 1; at 4 s, 2: p^2 normalized.
+        assert!((at(1.0) - 0.5).abs() < 1e-6);
+        assert!((at(4.0) - 0.25 / 0.38).abs() < 1e-6);
+        // Outside the range the nearest end holds: no extrapolation.
+        assert_eq!(at(60.0), at(4.0));
+        assert_eq!(at(0.1), at(0.5));
+        assert!(at(0.5) < at(1.0) && at(1.0) < at(2.0));
+    }
 }

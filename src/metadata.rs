@@ -137,10 +137,39 @@ pub struct DecisionParams {
     /// A window's logits are scaled by min(1, its seconds of active frames / this) before the
     /// temperature: a window holding only the start of an utterance is not read as sure.
     pub full_confidence_seconds: f32,
+    /// How a whole file's mean is shown: averaging windows pulls the top probability down.
+    pub file: StretchCalibration,
+    /// How a timeline segment's mean is shown: a short segment exists because its windows disagree
+    /// with their neighbours, and is right less often than its probability says.
+    pub segment: StretchCalibration,
 }
 
-/// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head, "/4" the trunk's state, "/5" the level as a power mean).
-pub const FORMAT: &str = "voice-emotion-model/5";
+/// How a stretch's (a file's or a timeline segment's) mean window probabilities `p` are shown:
+/// softmax(ln p × (s / 1 s)^`seconds_exponent` / `temperature`), `s` its seconds clamped to the
+/// range it was fitted on. A monotone map: the label stays the mean's.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StretchCalibration {
+    pub temperature: f32,
+    pub seconds_exponent: f32,
+    pub shortest_seconds: f64,
+    pub longest_seconds: f64,
+}
+
+impl StretchCalibration {
+    fn is_valid(&self) -> bool {
+        self.temperature.is_finite()
+            && self.temperature > 0.0
+            && self.seconds_exponent.is_finite()
+            && self.shortest_seconds > 0.0
+            && self.shortest_seconds <= self.longest_seconds
+            && self.longest_seconds.is_finite()
+    }
+}
+
+/// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head,
+/// "/4" the trunk's state, "/5" the level as a power mean, "/6" the file and segment calibrations).
+pub const FORMAT: &str = "voice-emotion-model/6";
 
 impl ModelMetadata {
     /// Parses and checks metadata JSON; every inconsistency is an [`Error::Metadata`].
@@ -242,11 +271,14 @@ impl ModelMetadata {
             && d.forget_after_seconds.is_finite()
             && d.forget_after_seconds >= 0.0
             && d.full_confidence_seconds.is_finite()
-            && d.full_confidence_seconds > 0.0;
+            && d.full_confidence_seconds > 0.0
+            && d.file.is_valid()
+            && d.segment.is_valid();
         if !valid {
             return bad(format!(
                 "decision needs temperature > 0, 0 <= unsure_below <= 1, smoothing_seconds > 0, \
-                 forget_after_seconds >= 0 and full_confidence_seconds > 0 ({d:?})"
+                 forget_after_seconds >= 0, full_confidence_seconds > 0, and file and segment with temperature > 0 \
+                 and 0 < shortest_seconds <= longest_seconds ({d:?})"
             ));
         }
         Ok(())
@@ -295,7 +327,7 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains(r#"format is "voice-emotion-model/2", this runtime reads "voice-emotion-model/5""#),
+                .contains(r#"format is "voice-emotion-model/2", this runtime reads "voice-emotion-model/6""#),
             "{err}"
         );
     }

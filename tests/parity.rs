@@ -1,5 +1,6 @@
 //! The Rust runtime against the Python reference, on real speech: the front end against librosa,
-//! and the streamed windows against the whole window, in tract and in onnxruntime.
+//! the streamed windows against the whole window, in tract and in onnxruntime, and the CLI against
+//! what the pipeline's calibration step read from the runtime.
 //! Fixtures: `tests/fixtures/parity` (shipped model) or `$VE_PARITY_DIR` (e.g. the smoke model).
 // Native only: `wasm-pack test` builds every test target for wasm too (tests/wasm.rs is the browser's).
 #![cfg(not(target_arch = "wasm32"))]
@@ -7,6 +8,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::Value;
 use voice_emotion::window::WindowStream;
@@ -16,6 +18,8 @@ use voice_emotion::{EmotionModel, MelFrontEnd};
 const MAX_DB_ERROR: f32 = 0.01;
 /// Largest difference allowed between tract's and onnxruntime's logits (int8 rounding paths differ slightly).
 const MAX_LOGIT_ERROR: f32 = 0.02;
+/// Largest difference allowed between the probabilities the calibration step read and the CLI's.
+const MAX_CALIBRATION_ERROR: f32 = 1e-5;
 /// Largest difference allowed between a streamed window and the same window run whole: the same
 /// operations on the same values, so float summation order only.
 const MAX_STREAM_ERROR: f32 = 1e-4;
@@ -147,6 +151,70 @@ fn streamed_windows_match_the_whole_window_and_onnxruntime() {
         assert!(
             worst_reference <= MAX_LOGIT_ERROR,
             "{key}: vs onnxruntime {worst_reference} > {MAX_LOGIT_ERROR}"
+        );
+    }
+}
+
+/// The file and segment probabilities the pipeline calibrates (training.runtime reads them from the
+/// Rust core through the Python package) are those `classify` prints: a second aggregation in
+/// Python, or a CLI that aggregates otherwise, fails here.
+#[test]
+fn calibration_reads_what_the_cli_prints() {
+    let f = fixtures();
+    let metadata = resolve(f.index["metadata"].as_str().unwrap());
+    let labels = model(&f, "model").labels().to_vec();
+    let floats = |v: &Value| -> Vec<f32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_f64().unwrap() as f32)
+            .collect()
+    };
+    for clip in f.index["clips"].as_array().unwrap() {
+        let path = common::data_dir().join(clip["path"].as_str().unwrap());
+        let out = Command::new(env!("CARGO_BIN_EXE_voice-emotion"))
+            .arg("--model")
+            .arg(&metadata)
+            .args(["classify", "--format", "jsonl", "--timeline"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+        // JSON objects come back in key order: read them in the model's label order.
+        let by_label = |scores: &Value| -> Vec<f32> {
+            labels
+                .iter()
+                .map(|l| scores["probabilities"][l.as_str()].as_f64().unwrap() as f32)
+                .collect()
+        };
+        let printed_segments: Vec<Vec<f32>> = line["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| !s["probabilities"].is_null())
+            .map(by_label)
+            .collect();
+        let read_segments: Vec<Vec<f32>> = clip["segments"].as_array().unwrap().iter().map(floats).collect();
+        assert_eq!(
+            printed_segments.len(),
+            read_segments.len(),
+            "{}: segments",
+            clip["path"]
+        );
+        assert!(
+            !clip["file"].is_null(),
+            "{}: the fixture clips hold speech",
+            clip["path"]
+        );
+        let mut worst = max_difference(&by_label(&line), &floats(&clip["file"]));
+        for (printed, read) in printed_segments.iter().zip(&read_segments) {
+            worst = worst.max(max_difference(printed, read));
+        }
+        assert!(
+            worst <= MAX_CALIBRATION_ERROR,
+            "{}: the CLI's probabilities differ from the calibration step's by {worst}",
+            clip["path"]
         );
     }
 }

@@ -1,12 +1,8 @@
-"""Confidence calibration: one temperature dividing the logits, fitted on out-of-fold windows of the
-cross-validation, so that a window's top probability is about the chance it is right on unseen speakers.
-The runtime applies it (metadata `decision.temperature`); the card shows the reliability before and after.
-
-    python -m training.calibration [models] [--folds DIR]   fits it again from saved fold models (the
-        pipeline's, training/work/cv, or an experiment's) and rewrites the metadata and card."""
-import argparse
-from pathlib import Path
-
+"""Confidence calibration, so that a top probability is about the chance it is right on unseen speakers:
+one temperature dividing a window's logits, fitted on out-of-fold windows (metadata `decision.temperature`),
+and a monotone map of a whole file's and of a timeline segment's mean probabilities, fitted on what the
+runtime itself computes for out-of-fold clips (training.runtime; `decision.file`, `decision.segment`).
+The card shows the reliability before and after."""
 import numpy as np
 import scipy.optimize
 
@@ -26,13 +22,24 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 def reliability(probabilities: np.ndarray, labels: np.ndarray) -> dict:
     """Per confidence bin (top probability in tenths): count, mean confidence, accuracy; and the expected
     calibration error (the count-weighted mean gap between confidence and accuracy)."""
+    return _reliability(probabilities.max(axis=1), probabilities.argmax(axis=1) == labels)
+
+
+def sampling_ece(probabilities: np.ndarray, draws: int = 200) -> float:
+    """The mean expected calibration error of answers exactly as sure as these and right by chance at that
+    rate: what sampling alone gives so few answers, the floor a measured ECE cannot be read below."""
     confidence = probabilities.max(axis=1)
-    right = probabilities.argmax(axis=1) == labels
+    rng = np.random.default_rng(0)
+    return float(np.mean([_reliability(confidence, rng.random(confidence.size) < confidence)["ece"]
+                          for _ in range(draws)]))
+
+
+def _reliability(confidence: np.ndarray, right: np.ndarray) -> dict:
     bins = np.minimum((confidence * BINS).astype(int), BINS - 1)
     rows = [{"count": int(np.sum(bins == b)),
              "confidence": float(confidence[bins == b].mean()) if np.any(bins == b) else None,
              "accuracy": float(right[bins == b].mean()) if np.any(bins == b) else None} for b in range(BINS)]
-    ece = sum(r["count"] * abs(r["confidence"] - r["accuracy"]) for r in rows if r["count"]) / labels.size
+    ece = sum(r["count"] * abs(r["confidence"] - r["accuracy"]) for r in rows if r["count"]) / right.size
     return {"ece": float(ece), "mean_confidence": float(confidence.mean()), "accuracy": float(right.mean()),
             "bins": rows}
 
@@ -55,38 +62,68 @@ def calibrate(window_logits: list, labels: np.ndarray) -> dict:
     }
 
 
-def main() -> None:
-    from . import card
-    from .config import DATA_DIR, KINDS, RECIPE, REPO, WORK_DIR
-    from .data import load_manifest, select, speaker_folds, split
-    from .evaluate import clip_logits, session
-    from .features import band_stats, clip_features
-    from .metadata import decision, read, write
-
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("out", type=Path, nargs="?", default=REPO / "models")
-    ap.add_argument("--data", type=Path, default=DATA_DIR)
-    ap.add_argument("--folds", type=Path, default=WORK_DIR / "cv", help="where fold{k}-{kind}.onnx are")
-    args = ap.parse_args()
-    clips = select(load_manifest(args.data), RECIPE)
-    base = clip_features(clips, args.data, WORK_DIR, 1.0)
-    index = {c: i for i, c in enumerate(clips)}
-    logits, labels = {k: [] for k in KINDS}, []
-    for f, val_voices in enumerate(speaker_folds(clips, RECIPE.folds)):
-        train, val = split(clips, val_voices)
-        stats = band_stats([base[index[c]] for c in train], RECIPE.normalization)
-        labels += [c.label for c in val]
-        for kind in KINDS:
-            sess = session(args.folds / f"fold{f + 1}-{kind}.onnx")
-            logits[kind] += clip_logits(sess, [base[index[c]] for c in val], stats)
-    for kind, name in (("int8", "emotion.json"), ("float", "emotion-float.json")):
-        meta = read(args.out / name)
-        meta["metrics"]["cv"]["calibration"] = calibrate(logits[kind], np.array(labels))
-        meta["decision"] = decision(meta["metrics"]["cv"]["calibration"]["temperature"])
-        write(args.out / name, meta)
-        print(f"{kind}: temperature {meta['decision']['temperature']:.3f}")
-    card.rewrite(args.out)
+IDENTITY = {"temperature": 1.0, "seconds_exponent": 0.0, "shortest_seconds": 0.5, "longest_seconds": 0.5}
 
 
-if __name__ == "__main__":
-    main()
+def shown(probabilities: np.ndarray, seconds: np.ndarray, c: dict) -> np.ndarray:
+    """What the runtime shows for stretches' mean probabilities [n, labels] of `seconds` [n] under a stretch
+    calibration c (metadata `decision.file` or `decision.segment`; src/analysis.rs)."""
+    scale = np.clip(seconds, c["shortest_seconds"], c["longest_seconds"]) ** c["seconds_exponent"] / c["temperature"]
+    logits = np.log(np.maximum(probabilities, np.finfo(np.float32).tiny)) * scale[:, None]
+    return softmax(logits)
+
+
+def fit_stretch(probabilities: np.ndarray, labels: np.ndarray, seconds: np.ndarray, by_length: bool) -> dict:
+    """The stretch calibration maximizing the likelihood of labels: a temperature, and with by_length an exponent
+    of the stretch's seconds, clamped to the range seen (no extrapolation)."""
+    shortest, longest = float(seconds.min()), float(seconds.max())
+    if not by_length:
+        return {"temperature": stretch_temperature(probabilities, labels), "seconds_exponent": 0.0,
+                "shortest_seconds": shortest, "longest_seconds": longest}
+
+    def params(x: np.ndarray) -> dict:
+        return {"temperature": float(np.exp(x[0])), "seconds_exponent": float(x[1]), "shortest_seconds": shortest,
+                "longest_seconds": longest}
+
+    def nll(x: np.ndarray) -> float:
+        p = shown(probabilities, seconds, params(x))
+        return float(-np.mean(np.log(p[np.arange(labels.size), labels] + 1e-12)))
+    return params(scipy.optimize.minimize(nll, np.zeros(2), method="Nelder-Mead").x)
+
+
+def stretch_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature of mean probabilities (shown as softmax(ln p / T)) fitted by likelihood."""
+    return fit_temperature(np.log(np.maximum(probabilities, np.finfo(np.float32).tiny)), labels)
+
+
+# Files are held to one temperature: calibration clips last 1-5 s, a user's files minutes, so no trend with
+# length can be learnt for them. A segment's length is its windows' agreement, and is within that range.
+BY_LENGTH = {"files": False, "segments": True}
+
+
+def calibrate_stretches(results: dict) -> dict:
+    """results: {condition: {"files": (probabilities [n, labels], labels [n], seconds [n]), "segments": (...)}},
+    the runtime's raw means (decision.file and .segment the identity) of out-of-fold clips, each segment
+    labelled with its clip's label. For files and for segments: the calibration fitted on every condition
+    pooled (fit_stretch), and the reliability before and after: clean, the mean expected calibration error of
+    the degraded conditions (each condition's own too) beside the mean that sampling alone would give them
+    (sampling_ece), and that of the degraded ones pooled."""
+    out = {}
+    for unit in ("files", "segments"):
+        pooled = [np.concatenate([r[unit][i] for r in results.values()]) for i in (0, 1, 2)]
+        fitted = fit_stretch(*pooled, BY_LENGTH[unit])
+
+        def table(c: dict) -> dict:
+            per = {name: reliability(shown(r[unit][0], r[unit][2], c), r[unit][1]) for name, r in results.items()}
+            degraded = [name for name in per if name != "clean"]
+            pooled_degraded = [np.concatenate([results[n][unit][i] for n in degraded]) for i in (0, 1, 2)]
+            return {"clean": per["clean"],
+                    "degraded_mean_ece": float(np.mean([per[n]["ece"] for n in degraded])) if degraded else None,
+                    "degraded_mean_sampling_ece": (float(np.mean([sampling_ece(shown(*(results[n][unit][i] for i in (0, 2)), c))
+                                                                  for n in degraded])) if degraded else None),
+                    "degraded_pooled_ece": (reliability(shown(pooled_degraded[0], pooled_degraded[2], c),
+                                                        pooled_degraded[1])["ece"] if degraded else None),
+                    "conditions": {name: v["ece"] for name, v in per.items()}}
+        out[unit] = {"calibration": fitted, "count": int(pooled[1].size), "before": table(IDENTITY),
+                     "after": table(fitted)}
+    return out

@@ -41,6 +41,8 @@ def reliability_png(calibration: dict, path: Path) -> None:
     """Accuracy against confidence per bin, before and after, for windows and clips, and for the live
     windows as shown (training.live) when measured."""
     panels = [(f"out-of-fold {unit}", calibration[unit]) for unit in ("windows", "clips")]
+    panels += [(f"{unit} as the runtime shows them (clean)", {w: calibration[unit][w]["clean"] for w in ("before", "after")})
+               for unit in ("files", "segments") if unit in calibration]
     if "live" in calibration:
         panels.append(("live windows as shown", {w: calibration["live"][w]["smoothed"]["all"] for w in ("before", "after")}))
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.2), dpi=100)
@@ -171,9 +173,40 @@ speakers the model never saw. Expected calibration error (10 bins of top probabi
 | unit | ECE before | ECE after | mean confidence before | after | accuracy after |
 |---|---|---|---|---|---|
 {rows}
-
+{stretches_section(c)}
 ![reliability diagram](reliability.png)
 {live_section(c.get("live"))}"""
+
+
+def stretches_section(c: dict) -> str:
+    """Files and timeline segments as the runtime computes them (training.runtime), before and after their own
+    temperatures."""
+    if "files" not in c:
+        return ""
+    def row(unit: str) -> str:
+        r, m = c[unit], c[unit]["calibration"]
+        return (f"| {unit} | {m['temperature']:.3f} | {m['seconds_exponent']:.3f} | {r['count']} | "
+                f"{r['before']['clean']['ece']:.3f} | {r['after']['clean']['ece']:.3f} | "
+                f"{r['after']['clean']['mean_confidence']:.3f} | {r['after']['clean']['accuracy']:.3f} | "
+                f"{r['before']['degraded_mean_ece']:.3f} | {r['after']['degraded_mean_ece']:.3f} | "
+                f"{r['after']['degraded_mean_sampling_ece']:.3f} | {r['after']['degraded_pooled_ece']:.3f} |")
+    return f"""
+A whole file's answer and each timeline segment's are the mean of their windows' probabilities (speech windows
+only), which pulls the top probability down (and a short segment, there because its windows disagree with
+their neighbours, is right less often than its mean says). The runtime shows softmax(ln mean x (s / 1 s)^e / T)
+(the label unchanged), s the stretch's seconds within the range fitted on: files one temperature (e = 0),
+segments also an exponent. Both are fitted by likelihood on what the runtime itself prints for out-of-fold
+clips (training.runtime): each fold's exported model, run by the Rust core, analysing its held-out clips,
+clean and under each validation condition ({c['no_speech']} clips without speech left out); a segment counts
+with its clip's label. ECE clean; of the degraded conditions, the mean of each one's ECE, beside the mean that
+sampling alone gives that many answers if they were exactly calibrated (the floor such a figure cannot be
+read below), and the ECE of them all pooled:
+
+| unit | T | e | stretches | ECE clean before | after | mean confidence after | accuracy | ECE degraded, mean before | after | from sampling alone | pooled after |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+{row("files")}
+{row("segments")}
+"""
 
 
 def live_section(live: dict) -> str:
@@ -208,7 +241,7 @@ def write_card(path: Path, cv: dict, common: dict) -> None:
     s, rec = common["shipped"], common["recipe"]
     speed_keeps = f" keeping the {' and '.join(rec['speed_keeps'])}" if rec.get("speed_keeps") else ""
     folds = "\n".join(
-        f"| {i + 1} | {', '.join(f.get('val_voices', f.get('val_actors', [])))} | {f['ua']:.3f} | "
+        f"| {i + 1} | {', '.join(map(str, f.get('val_voices', f.get('val_actors', []))))} | {f['ua']:.3f} | "
         f"{cv['int8']['folds'][i]['ua']:.3f} | {f['accuracy']:.3f} | {cv['int8']['folds'][i]['accuracy']:.3f} |"
         for i, f in enumerate(cv["float"]["folds"]))
     recall = "\n".join(f"| {lab} | {cv['float']['pooled']['recall'][lab]:.3f} | {cv['int8']['pooled']['recall'][lab]:.3f} |"

@@ -122,19 +122,26 @@ def conversation_partners(clips: list) -> list:
             for c, m in zip(clips, same_speaker(clips))]
 
 
+def validation_effects(clips: list, val_voices: tuple, name: str) -> list:
+    """(clip, effect, babble sources) of each held-out clip of the fold under condition `name`: seeds fixed per
+    clip and condition (below TRAINING_SEEDS), babble from the fold's training clips of the clip's own corpus
+    (never a held-out speaker). An effect maps (samples, babble_sources=ClipAudio) to samples."""
+    sources = {k: [c.path for c in mates] for k, mates in validation_talkers(clips, val_voices).items()}
+    return [(c, partial(CONDITIONS[name].apply, seed=seed_of(name, c.sha256) % TRAINING_SEEDS), sources[c.corpus])
+            for c in split(clips, val_voices)[1]]
+
+
 def validation_features(clips: list, val_voices: tuple, data_dir: Path, cache_root: Path, names: tuple,
                         workers: int = 2) -> dict:
     """{condition: [mel per clip]} for the fold that holds out val_voices: its validation clips under each
-    named condition, with seeds fixed per clip and condition (below TRAINING_SEEDS) and babble made from
-    the fold's training clips of the clip's own corpus (never a held-out speaker)."""
-    val = split(clips, val_voices)[1]
-    sources = {k: [c.path for c in mates] for k, mates in validation_talkers(clips, val_voices).items()}
-    keys, root = {k: _key(p) for k, p in sources.items()}, _root(cache_root)
+    named condition (validation_effects)."""
+    root = _root(cache_root)
     out = {}
     for name in names:
-        jobs = [(data_dir, c.path, root / name / f"{c.sha256}-{keys[c.corpus]}.npy",
-                 partial(CONDITIONS[name].apply, seed=seed_of(name, c.sha256) % TRAINING_SEEDS), sources[c.corpus])
-                for c in val]
+        effects = validation_effects(clips, val_voices, name)
+        keys = {k: _key(src) for k, src in {c.corpus: src for c, _, src in effects}.items()}
+        jobs = [(data_dir, c.path, root / name / f"{c.sha256}-{keys[c.corpus]}.npy", effect, src)
+                for c, effect, src in effects]
         out[name] = _load_all(jobs, workers)
     return out
 

@@ -8,7 +8,7 @@ DATA_DIR = REPO.parent / "shared" / "data"   # the corpora (../shared/data/READM
 WORK_DIR = REPO / "training" / "work"        # feature caches, fold models, experiment results (gitignored)
 KINDS = ("float", "int8")                    # the model files of a training: float and int8 QDQ ONNX
 
-FORMAT = "voice-emotion-model/5"
+FORMAT = "voice-emotion-model/6"
 LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
 SAMPLE_RATE = 16000
 FRONTEND = {
@@ -82,6 +82,8 @@ class Recipe:
     class_balance: bool = True
     calibration_windows: int = 256
     conditions: tuple = ()                # names of training.conditions.CONDITIONS scored in CV; () = all
+    calibration_clips: int = 120          # held-out clips per fold and degraded condition the runtime analyses
+                                          # to calibrate files and segments (training.runtime); clean: all
 
 
 RECIPE = Recipe()
@@ -113,5 +115,5 @@ INPUT_FRAMES = WINDOW["frames"] + STREAM["context_frames"]
 INPUT_SHAPE = (1, 1, FRONTEND["n_mels"], INPUT_FRAMES)
 SMOKE = dataclasses.replace(
     RECIPE, name="smoke", folds=2, speakers=4, clips_per_speaker=30, epochs=1, epoch_clips=200, speeds=(1.0,),
-    calibration_windows=32, waveform_copies=1, conditions=("clean", "babble-10dB", "room-medium", "telephone", "laptop"),
+    calibration_windows=32, calibration_clips=8, waveform_copies=1, conditions=("clean", "babble-10dB", "room-medium", "telephone", "laptop"),
 )

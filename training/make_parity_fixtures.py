@@ -1,6 +1,8 @@
 """Parity fixtures for the Rust tests: librosa features of 6 real clips and onnxruntime's reference
 outputs (graph optimizations off) of the whole-window int8 and float models on every window a stream of the
-clip scores (one ending every hop, the clip preceded by the floor; a clip shorter than a hop gives one).
+clip scores (one ending every hop, the clip preceded by the floor; a clip shorter than a hop gives one); and
+the int8 model's file and segment probabilities as the calibration step reads them (training.runtime), which
+the CLI must print.
 
     python -m training.make_parity_fixtures [--model models/emotion.onnx] [--data ../shared/data]
                                             [--out tests/fixtures/parity]
@@ -9,9 +11,12 @@ import argparse
 import json
 from pathlib import Path
 
+import voice_emotion
+
 from .config import DATA_DIR, REPO, WINDOW
 from .data import load_manifest
 from .evaluate import session, window_logits
+from .runtime import stretches
 from .features import Normalizer, load_audio, log_mel
 from .metadata import read, stats
 
@@ -39,13 +44,15 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
     meta = read(model.with_suffix(".json"))
     normalizer = Normalizer(stats(meta))
     sessions = {"logits": session(model), "logits_float": session(float_model)}
+    runtime = voice_emotion.Model.from_files(model.with_suffix(".json"))
     manifest = {c.path: c for c in load_manifest(data_dir)}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     clips = []
     for rel in CLIPS:
         clip = manifest[rel]
-        mel = log_mel(load_audio(Path(data_dir) / rel))
+        samples = load_audio(Path(data_dir) / rel)
+        mel = log_mel(samples)
         name = Path(rel).stem + ".f32"
         mel.astype("<f4").tofile(out_dir / name)
         hop, n = WINDOW["hop_frames"], mel.shape[1]
@@ -54,6 +61,8 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
         entry = {"path": rel, "sha256": clip.sha256, "emotion": clip.emotion, "frames": int(n),
                  "mel_db": name, "window_ends": ends}
         entry.update({k: [[float(v) for v in window_logits(s, w)] for w in windows] for k, s in sessions.items()})
+        file, segments = stretches(runtime, samples)
+        entry["file"], entry["segments"] = file[0], [p for p, _ in segments]
         clips.append(entry)
     doc = {"model": shown(model), "metadata": shown(model.with_suffix(".json")),
            "model_float": shown(float_model), "data": shown(data_dir), "clips": clips}

@@ -6,13 +6,15 @@ import numpy as np
 
 from .config import (DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, LEVEL_FRAMES, SAMPLE_RATE, SPEECH_GATE,
                      STREAM, WINDOW)
+from .calibration import IDENTITY
 from .features import Stats
 from .model import window_steps
 
 
-def decision(temperature: float) -> dict:
-    """How the runtime turns logits into what it shows: the fitted temperature and the display constants."""
-    return {"temperature": float(temperature), **DECISION}
+def decision(temperature: float, file: dict = IDENTITY, segment: dict = IDENTITY) -> dict:
+    """How the runtime turns logits into what it shows: the fitted window temperature and file and segment
+    calibrations (training.calibration; the identity before they are fitted) and the display constants."""
+    return {"temperature": float(temperature), **DECISION, "file": dict(file), "segment": dict(segment)}
 
 
 def normalization(stats: Stats) -> dict:
@@ -24,7 +26,7 @@ def normalization(stats: Stats) -> dict:
     return {**out, "kind": stats.kind, "reference_db": [float(v) for v in stats.reference_db]}
 
 
-def metadata(stats: Stats, temperature: float, metrics: dict, stem: str) -> dict:
+def metadata(stats: Stats, decision: dict, metrics: dict, stem: str) -> dict:
     """The metadata of the model whose files are STEM.onnx (whole window), STEM-trunk.onnx, STEM-head.onnx."""
     return {
         "format": FORMAT,
@@ -37,7 +39,7 @@ def metadata(stats: Stats, temperature: float, metrics: dict, stem: str) -> dict
         "stream": {**STREAM, "window_steps": window_steps(), "trunk": f"{stem}-trunk.onnx",
                    "head": f"{stem}-head.onnx", "whole": f"{stem}.onnx"},
         "speech_gate": dict(SPEECH_GATE),
-        "decision": decision(temperature),
+        "decision": decision,
         "metrics": metrics,
     }
 

@@ -5,8 +5,10 @@
 Reads the manifest, computes (and caches) log-mel features, trains every model of the recipe (the k folds
 of cross-validation by speaker over the corpora, one without each corpus for leave-corpus-out, and the
 shipped model on every clip), `--processes` at a time, then scores the fold models (float and int8, on each
-fold's held-out speakers, corpus by corpus) and the leave-corpus-out models, and writes the shipped model's ONNX files, metadata JSON, confusion matrix, model
-card and parity fixtures."""
+fold's held-out speakers, corpus by corpus) and the leave-corpus-out models, fits the window temperature and,
+on what the Rust core itself makes of the held-out clips (training.runtime), the file and segment
+calibration, and writes the shipped model's ONNX files, metadata JSON, confusion matrix, model card and
+parity fixtures."""
 import argparse
 import dataclasses
 import hashlib
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import calibration, card
+from . import calibration, card, runtime
 from .augment import random_window
 from .conditions import acoustic_names, condition_names, conversation_partners, training_copies, validation_features
 from .config import DATA_DIR, KINDS, LABELS, RECIPE, REPO, SMOKE, WORK_DIR
@@ -28,7 +30,7 @@ from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, ses
 from .export import cut_trunk_and_head, export_float, quantize
 from .features import HISTORY_FRAMES, Normalizer, Stats, band_stats, clip_features
 from .make_parity_fixtures import make_fixtures
-from .metadata import metadata, read, write
+from .metadata import decision, metadata, read, write
 from .model import EmotionCNN, multiply_adds
 from .train import train_model
 
@@ -307,6 +309,12 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     log(f"every model trained: {time.time() - t0:.0f} s")
     torch.set_num_threads(threads)
     cv = cross_validate(clips, mel_sets, recipe, work, data_dir, stats, log)
+    folds = cv_folds(clips, recipe)
+    stretches = runtime.calibrate_folds(clips, recipe, folds, {f: kind_paths(work, f"fold{f}") for f, _ in folds},
+                                        {f: stats[f"fold{f}"] for f, _ in folds},
+                                        {k: cv[k]["calibration"]["temperature"] for k in KINDS}, data_dir, log)
+    for kind in KINDS:
+        cv[kind]["calibration"].update(stretches[kind])
     lco = leave_corpus_out(clips, mel_sets, recipe, work, stats, log)
     stats = stats["shipped"]
     layers = EmotionCNN.from_recipe(recipe)  # its size: training does not change it
@@ -344,7 +352,9 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
         "recipe": dataclasses.asdict(recipe),
     }
     for kind in KINDS:
-        write(paths[kind].with_suffix(".json"), metadata(stats, cv[kind]["calibration"]["temperature"],
+        c = cv[kind]["calibration"]
+        write(paths[kind].with_suffix(".json"), metadata(stats, decision(c["temperature"], c["files"]["calibration"],
+                                                                         c["segments"]["calibration"]),
                                                          {"model": kind, "cv": cv[kind], **common}, paths[kind].stem))
     card.confusion_png(np.array(cv["int8"]["pooled"]["confusion"]), out / "confusion.png")
     card.reliability_png(cv["int8"]["calibration"], out / "reliability.png")

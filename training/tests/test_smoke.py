@@ -32,8 +32,13 @@ def test_smoke_pipeline(smoke_out, data_dir):
         assert mel.size == 64 * clip["frames"]
         assert len(clip["logits"]) == len(clip["logits_float"]) == len(clip["window_ends"]) >= 1
         assert all(len(w) == 8 for w in clip["logits"])
+        assert len(clip["file"]) == 8 and all(len(p) == 8 for p in clip["segments"])  # what the CLI must print
 
     meta = read(out / "emotion.json")
+    calibration = meta["metrics"]["cv"]["calibration"]  # files and segments fitted on the runtime's output
+    assert meta["decision"]["file"] == calibration["files"]["calibration"]
+    assert meta["decision"]["segment"] == calibration["segments"]["calibration"]
+    assert calibration["files"]["count"] > 0 and calibration["segments"]["count"] >= calibration["files"]["count"]
     clips = load_manifest(data_dir)[::100]
     mels = clip_features(clips, data_dir, REPO / "training" / "work")
     top = [clip_probabilities(session(out / name), mels, stats(meta)).argmax(1)
