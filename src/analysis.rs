@@ -66,8 +66,8 @@ impl Analyzer {
     /// Scores the end of the clip and summarizes it.
     pub fn finish(mut self) -> Result<Analysis> {
         self.scorer.flush(&mut self.windows)?;
-        let labels = self.scorer.model().labels();
-        let decision = self.scorer.model().metadata().decision;
+        let meta = self.scorer.model().metadata();
+        let decision = meta.decision;
         let duration = self.seconds();
         let windows = &self.windows;
         let centre = |w: &WindowScore| ((w.start + w.end) / 2.0).min(duration);
@@ -97,7 +97,7 @@ impl Analyzer {
                 .iter()
                 .filter_map(|w| w.probabilities.as_deref().map(|p| (p, w.frames as f32))),
         )
-        .map(|p| Emotion::from_probabilities(labels, calibrated(&p, speech_seconds, &decision.file)));
+        .map(|p| Emotion::from_probabilities(meta, calibrated(&p, speech_seconds, &decision.file)));
 
         let mut timeline: Vec<(Segment, Vec<&[f32]>)> = Vec::new();
         for (w, &(start, end)) in windows.iter().zip(&slots) {
@@ -122,7 +122,7 @@ impl Analyzer {
             .map(|(mut seg, probs)| {
                 let seconds = seg.end - seg.start;
                 seg.emotion = mean(probs.into_iter().map(|p| (p, 1.0)))
-                    .map(|mean| Emotion::from_probabilities(labels, calibrated(&mean, seconds, &decision.segment)));
+                    .map(|mean| Emotion::from_probabilities(meta, calibrated(&mean, seconds, &decision.segment)));
                 seg
             })
             .collect();

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::metadata::ModelMetadata;
+
 /// How a stretch of speech sounds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Emotion {
@@ -9,17 +11,24 @@ pub struct Emotion {
     pub label: String,
     /// Its probability.
     pub confidence: f32,
+    /// How energetic the voice sounds, in [0, 1]: the chance it reads as high energy (metadata `affect`).
+    pub arousal: f32,
+    /// How pleasant it sounds, in [0, 1]: the chance it reads as pleasant.
+    pub valence: f32,
     /// One probability per label, in the model's label order.
     pub probabilities: Vec<f32>,
 }
 
 impl Emotion {
-    /// The emotion that `probabilities` (in `labels` order) point to.
-    pub fn from_probabilities(labels: &[String], probabilities: Vec<f32>) -> Self {
+    /// The emotion that `probabilities` (in the model's label order) point to.
+    pub fn from_probabilities(meta: &ModelMetadata, probabilities: Vec<f32>) -> Self {
         let best = argmax(&probabilities);
+        let (arousal, valence) = meta.affect.of(&probabilities);
         Self {
-            label: labels[best].clone(),
+            label: meta.labels[best].clone(),
             confidence: probabilities[best],
+            arousal,
+            valence,
             probabilities,
         }
     }

@@ -20,6 +20,7 @@ pub struct ModelMetadata {
     pub stream: StreamParams,
     pub speech_gate: GateParams,
     pub decision: DecisionParams,
+    pub affect: AffectParams,
     /// Validation figures, reported but not used by the runtime.
     #[serde(default)]
     pub metrics: serde_json::Value,
@@ -167,8 +168,50 @@ impl StretchCalibration {
     }
 }
 
+/// Energy (arousal) and pleasantness (valence) from the label probabilities: each label's place on
+/// the circumplex of affect, and per axis a logistic map of the probability-weighted place, fitted so
+/// that the value is the chance the voice sounds energetic, or pleasant (`training/affect.py`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AffectParams {
+    pub positions: AffectPositions,
+    pub arousal: AffectMap,
+    pub valence: AffectMap,
+}
+
+/// Each label's place on each axis, in [0, 1], in label order.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AffectPositions {
+    pub arousal: Vec<f32>,
+    pub valence: Vec<f32>,
+}
+
+/// σ(slope × (place − centre)) of a probability-weighted place.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AffectMap {
+    pub slope: f32,
+    pub centre: f32,
+}
+
+impl AffectParams {
+    /// (arousal, valence) of probabilities in label order, each in [0, 1].
+    pub fn of(&self, probabilities: &[f32]) -> (f32, f32) {
+        let axis = |places: &[f32], map: &AffectMap| {
+            let place: f32 = probabilities.iter().zip(places).map(|(p, x)| p * x).sum();
+            1.0 / (1.0 + (-map.slope * (place - map.centre)).exp())
+        };
+        (
+            axis(&self.positions.arousal, &self.arousal),
+            axis(&self.positions.valence, &self.valence),
+        )
+    }
+}
+
 /// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head,
-/// "/4" the trunk's state, "/5" the level as a power mean, "/6" the file and segment calibrations).
+/// "/4" the trunk's state, "/5" the level as a power mean, "/6" the file and segment calibrations
+/// and `affect`).
 pub const FORMAT: &str = "voice-emotion-model/6";
 
 impl ModelMetadata {
@@ -281,6 +324,19 @@ impl ModelMetadata {
                  and 0 < shortest_seconds <= longest_seconds ({d:?})"
             ));
         }
+        let a = &self.affect;
+        let places_ok =
+            |places: &[f32]| places.len() == self.labels.len() && places.iter().all(|x| (0.0..=1.0).contains(x));
+        let map_ok = |m: &AffectMap| m.slope.is_finite() && m.centre.is_finite();
+        if !(places_ok(&a.positions.arousal)
+            && places_ok(&a.positions.valence)
+            && map_ok(&a.arousal)
+            && map_ok(&a.valence))
+        {
+            return bad(format!(
+                "affect needs a place in [0, 1] per label on each axis and finite maps ({a:?})"
+            ));
+        }
         Ok(())
     }
 
@@ -333,6 +389,30 @@ mod tests {
     }
 
     #[test]
+    fn affect_is_the_logistic_of_the_weighted_place() {
+        let affect = AffectParams {
+            positions: AffectPositions {
+                arousal: vec![0.2, 0.8],
+                valence: vec![0.9, 0.1],
+            },
+            arousal: AffectMap {
+                slope: 10.0,
+                centre: 0.5,
+            },
+            valence: AffectMap {
+                slope: 4.0,
+                centre: 0.6,
+            },
+        };
+        let (arousal, valence) = affect.of(&[0.5, 0.5]);
+        assert!((arousal - 0.5).abs() < 1e-6, "{arousal}");
+        // Place 0.5, centre 0.6: σ(4 × -0.1).
+        assert!((valence - 1.0 / (1.0 + 0.4f32.exp())).abs() < 1e-6, "{valence}");
+        let (high, unpleasant) = affect.of(&[0.0, 1.0]);
+        assert!(high > 0.95 && unpleasant < 0.2, "{high} {unpleasant}");
+    }
+
+    #[test]
     fn inconsistent_values_are_rejected() {
         let err = with(|v| v["normalization"]["mean"] = serde_json::json!([0.0])).unwrap_err();
         assert!(err.to_string().contains("1 means"), "{err}");
@@ -348,6 +428,15 @@ mod tests {
         assert!(err.to_string().contains("must divide window.hop_frames"), "{err}");
         let err = with(|v| v["normalization"]["level_frames"] = serde_json::json!(0)).unwrap_err();
         assert!(err.to_string().contains("level_frames > 0"), "{err}");
+        let err = with(|v| v["decision"]["segment"]["shortest_seconds"] = serde_json::json!(9.0)).unwrap_err();
+        assert!(err.to_string().contains("shortest_seconds <= longest_seconds"), "{err}");
+        let err = with(|v| v["affect"]["positions"]["valence"][2] = serde_json::json!(1.5)).unwrap_err();
+        assert!(err.to_string().contains("affect needs a place in [0, 1]"), "{err}");
+        let err = with(|v| {
+            v["affect"]["positions"]["arousal"].as_array_mut().unwrap().pop();
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("affect"), "{err}");
         assert!(ModelMetadata::from_json(b"not json").is_err());
     }
 }

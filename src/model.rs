@@ -496,6 +496,9 @@ mod tests {
 
         let mut meta: serde_json::Value = serde_json::from_slice(DEFAULT_METADATA).unwrap();
         meta["labels"].as_array_mut().unwrap().pop();
+        for axis in ["arousal", "valence"] {
+            meta["affect"]["positions"][axis].as_array_mut().unwrap().pop();
+        }
         let err =
             EmotionModel::from_bytes(&serde_json::to_vec(&meta).unwrap(), DEFAULT_TRUNK, DEFAULT_HEAD).unwrap_err();
         assert!(err.to_string().contains("[1, 7]"), "{err}");

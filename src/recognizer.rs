@@ -70,7 +70,7 @@ impl Recognizer {
                     Some(p) => {
                         self.silent_for = 0.0;
                         let shown = smooth(&mut self.smoothed, p, alpha);
-                        Some(Emotion::from_probabilities(self.labels(), shown))
+                        Some(Emotion::from_probabilities(meta, shown))
                     }
                 };
                 Prediction {

@@ -21,13 +21,15 @@ pub struct Report<'a> {
 
 impl<'a> Report<'a> {
     /// The report as one line of JSON: `file`, `duration`, `speech_seconds`, the overall `label`,
-    /// `confidence` and `probabilities` (an object in label order; all three `null` without
-    /// speech), and with `timeline` its segments (`start`, `end` and the same three fields).
+    /// `confidence`, `arousal`, `valence` and `probabilities` (an object in label order; all
+    /// `null` without speech), and with `timeline` its segments (`start`, `end` and the same fields).
     pub fn json(&self, timeline: bool) -> String {
         let labels = self.labels;
         let emotion = |e: Option<&'a Emotion>| Scores {
             label: e.map(|e| e.label.as_str()),
             confidence: e.map(|e| e.confidence),
+            arousal: e.map(|e| e.arousal),
+            valence: e.map(|e| e.valence),
             probabilities: e.map(|e| ByLabel(labels, &e.probabilities)),
         };
         let json = Json {
@@ -74,6 +76,8 @@ struct JsonSegment<'a> {
 struct Scores<'a> {
     label: Option<&'a str>,
     confidence: Option<f32>,
+    arousal: Option<f32>,
+    valence: Option<f32>,
     probabilities: Option<ByLabel<'a>>,
 }
 
@@ -90,9 +94,9 @@ impl Serialize for ByLabel<'_> {
     }
 }
 
-/// Reports as CSV: a row per file (`file,label,confidence,<labels>,speech_seconds`) or, with
-/// the timeline, a row per segment (`file,start,end,label,confidence,<labels>`); the scores of a
-/// stretch without speech are empty.
+/// Reports as CSV: a row per file (`file,label,confidence,arousal,valence,<labels>,speech_seconds`)
+/// or, with the timeline, a row per segment (`file,start,end,label,confidence,arousal,valence,<labels>`);
+/// the scores of a stretch without speech are empty.
 pub struct CsvWriter<W: Write> {
     csv: csv::Writer<W>,
     timeline: bool,
@@ -106,7 +110,7 @@ impl<W: Write> CsvWriter<W> {
         if timeline {
             header.extend(["start", "end"]);
         }
-        header.extend(["label", "confidence"]);
+        header.extend(["label", "confidence", "arousal", "valence"]);
         header.extend(labels.iter().map(String::as_str));
         if !timeline {
             header.push("speech_seconds");
@@ -147,14 +151,19 @@ impl<W: Write> CsvWriter<W> {
         self.csv.into_inner().map_err(|e| Error::Io(e.into_error()))
     }
 
-    /// label, confidence, then one probability per label (all empty without speech).
+    /// label, confidence, arousal, valence, then one probability per label (all empty without speech).
     fn scores(&self, e: Option<&Emotion>) -> Vec<String> {
         match e {
-            Some(e) => [e.label.clone(), format!("{:.4}", e.confidence)]
+            Some(e) => [e.label.clone()]
                 .into_iter()
-                .chain(e.probabilities.iter().map(|p| format!("{p:.4}")))
+                .chain(
+                    [e.confidence, e.arousal, e.valence]
+                        .iter()
+                        .chain(&e.probabilities)
+                        .map(|p| format!("{p:.4}")),
+                )
                 .collect(),
-            None => vec![String::new(); 2 + self.labels],
+            None => vec![String::new(); 4 + self.labels],
         }
     }
 }
@@ -170,7 +179,13 @@ mod tests {
 
     fn analysis() -> (Vec<String>, Analysis) {
         let labels = vec!["calm".to_string(), "angry".to_string()];
-        let angry = Emotion::from_probabilities(&labels, vec![0.25, 0.75]);
+        let angry = Emotion {
+            label: "angry".into(),
+            confidence: 0.75,
+            arousal: 0.875,
+            valence: 0.125,
+            probabilities: vec![0.25, 0.75],
+        };
         let analysis = Analysis {
             duration: 3.0,
             speech_seconds: 2.0,
@@ -201,12 +216,13 @@ mod tests {
         };
         assert_eq!(
             report.json(false),
-            r#"{"file":"a \"quoted\".wav","duration":3.0,"speech_seconds":2.0,"label":"angry","confidence":0.75,"probabilities":{"calm":0.25,"angry":0.75}}"#
+            r#"{"file":"a \"quoted\".wav","duration":3.0,"speech_seconds":2.0,"label":"angry","confidence":0.75,"arousal":0.875,"valence":0.125,"probabilities":{"calm":0.25,"angry":0.75}}"#
         );
         let with_timeline: serde_json::Value = serde_json::from_str(&report.json(true)).unwrap();
         assert_eq!(
             with_timeline["timeline"][0],
-            serde_json::json!({"start": 0.0, "end": 1.0, "label": null, "confidence": null, "probabilities": null})
+            serde_json::json!({"start": 0.0, "end": 1.0, "label": null, "confidence": null, "arousal": null,
+                               "valence": null, "probabilities": null})
         );
         assert_eq!(with_timeline["timeline"][1]["probabilities"]["angry"], 0.75);
     }
@@ -226,11 +242,11 @@ mod tests {
         };
         assert_eq!(
             write(false),
-            "file,label,confidence,calm,angry,speech_seconds\n\"a,b.wav\",angry,0.7500,0.2500,0.7500,2.00\n"
+            "file,label,confidence,arousal,valence,calm,angry,speech_seconds\n\"a,b.wav\",angry,0.7500,0.8750,0.1250,0.2500,0.7500,2.00\n"
         );
         assert_eq!(
             write(true),
-            "file,start,end,label,confidence,calm,angry\n\"a,b.wav\",0.00,1.00,,,,\n\"a,b.wav\",1.00,3.00,angry,0.7500,0.2500,0.7500\n"
+            "file,start,end,label,confidence,arousal,valence,calm,angry\n\"a,b.wav\",0.00,1.00,,,,,,\n\"a,b.wav\",1.00,3.00,angry,0.7500,0.8750,0.1250,0.2500,0.7500\n"
         );
     }
 }

@@ -51,12 +51,14 @@ fn classify_prints_exact_jsonl() {
     assert_eq!(
         keys,
         [
+            "arousal",
             "confidence",
             "duration",
             "file",
             "label",
             "probabilities",
-            "speech_seconds"
+            "speech_seconds",
+            "valence"
         ]
     );
     assert_eq!(line["label"], "angry");
@@ -83,6 +85,9 @@ fn classify_prints_exact_jsonl() {
     let sum: f64 = probabilities.values().map(|v| v.as_f64().unwrap()).sum();
     assert!((sum - 1.0).abs() < 1e-4);
     assert!(line["speech_seconds"].as_f64().unwrap() > 1.0);
+    // An angry voice: energetic and unpleasant (metadata `affect`).
+    let (arousal, valence) = (line["arousal"].as_f64().unwrap(), line["valence"].as_f64().unwrap());
+    assert!(arousal > 0.5 && valence < 0.5, "arousal {arousal}, valence {valence}");
 }
 
 #[test]
@@ -97,7 +102,7 @@ fn classify_table_csv_and_timeline() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "file,label,confidence,neutral,calm,happy,sad,angry,fearful,disgust,surprised,speech_seconds"
+        "file,label,confidence,arousal,valence,neutral,calm,happy,sad,angry,fearful,disgust,surprised,speech_seconds"
     );
     assert!(lines.next().unwrap().contains(",angry,"));
 
@@ -308,6 +313,9 @@ fn bad_models_are_refused_with_the_reason() {
     let (trunk, head) = (voice_emotion::model::DEFAULT_TRUNK, voice_emotion::model::DEFAULT_HEAD);
     let mut seven_labels = metadata.clone();
     seven_labels["labels"].as_array_mut().unwrap().pop();
+    for axis in ["arousal", "valence"] {
+        seven_labels["affect"]["positions"][axis].as_array_mut().unwrap().pop();
+    }
     let mut no_window = metadata.clone();
     no_window.as_object_mut().unwrap().remove("window");
     let wrong_input = std::fs::read(fixtures.join("wrong-input.onnx")).unwrap();

@@ -237,6 +237,30 @@ def _sizes(files: dict) -> str:
     return " / ".join(f"{files[part] / 1024:.1f} KB" for part in ("whole", "trunk", "head"))
 
 
+def affect_section(a: dict, lco: dict) -> str:
+    """Energy (arousal) and pleasantness (valence), high against low, balanced accuracy: out of fold per corpus
+    (files as the runtime shows them, training.runtime) and leave-corpus-out."""
+    if not a:
+        return "Not measured."
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+    rows = [f"| {corpus}, out of fold | {fmt(a['clean'][corpus]['arousal'])} | {fmt(a['degraded_mean'][corpus]['arousal'])} | "
+            f"{fmt(a['clean'][corpus]['valence'])} | {fmt(a['degraded_mean'][corpus]['valence'])} |" for corpus in a["clean"]]
+    rows += [f"| {name}, leave-corpus-out | {fmt(r['int8']['affect']['arousal'])} | | {fmt(r['int8']['affect']['valence'])} | |"
+             for name, r in lco.items() if "affect" in r["int8"]]
+    m = a["maps"]
+    return f"""Each label has a place on the circumplex of affect (metadata `affect.positions`: pleasure and arousal
+ratings of the emotion words after Russell and Mehrabian, 1977; neutral in the middle of both). A stretch's
+energy is σ(slope × (Σ p_label × place − centre)) of its probabilities, and so is its pleasantness, the slope and
+centre fitted by likelihood on out-of-fold files as the runtime shows them (every condition pooled): so each is the
+chance that the voice sounds energetic, or pleasant (arousal: slope {m['arousal']['slope']:.1f}, centre
+{m['arousal']['centre']:.3f}; valence: {m['valence']['slope']:.1f}, {m['valence']['centre']:.3f}). Balanced accuracy of high
+against low (above 0.5 against below; clips labelled neutral count for neither), int8:
+
+| | energy, clean | energy, degraded (mean) | pleasantness, clean | pleasantness, degraded (mean) |
+|---|---|---|---|---|
+""" + "\n".join(rows) + "\n"
+
+
 def write_card(path: Path, cv: dict, common: dict) -> None:
     s, rec = common["shipped"], common["recipe"]
     speed_keeps = f" keeping the {' and '.join(rec['speed_keeps'])}" if rec.get("speed_keeps") else ""
@@ -337,6 +361,9 @@ scored on every clip of the one left out, over the emotions it shares with them 
 them; UA over those classes).
 
 {leave_corpus_out_table(common['leave_corpus_out']) if common.get('leave_corpus_out') else 'Not run.'}
+
+### Energy and pleasantness
+{affect_section(cv['int8'].get('calibration', {}).get('affect'), common.get('leave_corpus_out') or {})}
 
 ## How the shipped model was chosen
 Recipes are compared by their cross-validated UA only (see "What was tried"). The shipped model is one

@@ -10,6 +10,15 @@ KINDS = ("float", "int8")                    # the model files of a training: fl
 
 FORMAT = "voice-emotion-model/6"
 LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
+# Each label's place on the circumplex of affect, in [0, 1] (1 = most energetic, most pleasant): the
+# pleasure and arousal ratings of these emotion words after Russell and Mehrabian (1977), rounded and moved
+# from [-1, 1]; neutral is the middle of both, on neither side (training.affect).
+AFFECT_POSITIONS = {
+    "arousal": {"neutral": 0.5, "calm": 0.27, "happy": 0.76, "sad": 0.37, "angry": 0.8, "fearful": 0.8,
+                "disgust": 0.68, "surprised": 0.84},
+    "valence": {"neutral": 0.5, "calm": 0.84, "happy": 0.9, "sad": 0.19, "angry": 0.25, "fearful": 0.18,
+                "disgust": 0.2, "surprised": 0.7},
+}
 SAMPLE_RATE = 16000
 FRONTEND = {
     "n_fft": 512, "win_length": 400, "hop_length": 160,

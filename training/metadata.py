@@ -6,6 +6,7 @@ import numpy as np
 
 from .config import (DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, LEVEL_FRAMES, SAMPLE_RATE, SPEECH_GATE,
                      STREAM, WINDOW)
+from . import affect
 from .calibration import IDENTITY
 from .features import Stats
 from .model import window_steps
@@ -26,7 +27,7 @@ def normalization(stats: Stats) -> dict:
     return {**out, "kind": stats.kind, "reference_db": [float(v) for v in stats.reference_db]}
 
 
-def metadata(stats: Stats, decision: dict, metrics: dict, stem: str) -> dict:
+def metadata(stats: Stats, decision: dict, affect_maps: dict, metrics: dict, stem: str) -> dict:
     """The metadata of the model whose files are STEM.onnx (whole window), STEM-trunk.onnx, STEM-head.onnx."""
     return {
         "format": FORMAT,
@@ -40,6 +41,7 @@ def metadata(stats: Stats, decision: dict, metrics: dict, stem: str) -> dict:
                    "head": f"{stem}-head.onnx", "whole": f"{stem}.onnx"},
         "speech_gate": dict(SPEECH_GATE),
         "decision": decision,
+        "affect": affect.metadata(affect_maps),
         "metrics": metrics,
     }
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import calibration, card, runtime
+from . import affect, calibration, card, runtime
 from .augment import random_window
 from .conditions import acoustic_names, condition_names, conversation_partners, training_copies, validation_features
 from .config import DATA_DIR, KINDS, LABELS, RECIPE, REPO, SMOKE, WORK_DIR
@@ -247,27 +247,32 @@ def corpus_trainings(clips: list, recipe, work: Path) -> list:
                      kind_paths(work, f"without-{k}"), work / f"without-{k}.stamp") for k in sorted(by_corpus(clips))]
 
 
-def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dict, log) -> dict:
+def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dict, calibrations: dict, log) -> dict:
     """{"A+B->C": scores}: each corpus_trainings model scored on every clip of the corpus it left out, over the
     emotions that corpus shares with the others (predictions restricted to them): a proxy for corpora and
-    languages the pipeline does not have."""
+    languages the pipeline does not have. With each kind's fitted calibrations (cross_validate's, the files'
+    map and affect maps of training.runtime): energy and pleasantness on every clip of that corpus."""
     base = mel_sets[recipe.speeds.index(1.0)]
     labels_of = corpus_labels(clips)
     out = {}
     for target, idx in by_corpus(clips).items():
         sources = sorted(k for k in labels_of if k != target)
         shared = sorted(set(labels_of[target]) & set().union(*(labels_of[k] for k in sources)))
-        te = [i for i in idx if clips[i].label in shared]
+        te = np.array([clips[i].label in shared for i in idx])
         name = f"{'+'.join(sources)}->{target}"
-        log(f"leave-corpus-out: {name} ({len(te)} clips)")
-        y_true = np.array([clips[i].label for i in te])
+        log(f"leave-corpus-out: {name} ({te.sum()} clips)")
+        y_true = np.array([clips[i].label for i in idx])
         out[name] = {}
         for kind, path in kind_paths(work, f"without-{target}").items():
-            probs = clip_probabilities(session(path), [base[i] for i in te], stats[f"without-{target}"])
-            s = scores(y_true, restrict(probs, shared).argmax(1))
+            logits = clip_logits(session(path), [base[i] for i in idx], stats[f"without-{target}"])
+            s = scores(y_true[te], restrict(mean_softmax([logits[i] for i in np.flatnonzero(te)]), shared).argmax(1))
+            c = calibrations[kind]
+            shown = calibration.shown(mean_softmax(logits, c["temperature"]), np.ones(len(idx)), c["files"]["calibration"])
             out[name][kind] = {"ua": s["ua"], "accuracy": s["accuracy"], "recall": s["recall"],
-                               "labels": [LABELS[i] for i in shared]}
-            log(f"  {kind}: UA {s['ua']:.3f} accuracy {s['accuracy']:.3f}")
+                               "labels": [LABELS[i] for i in shared],
+                               "affect": affect.balanced_accuracy(shown, y_true, c["affect"]["maps"])}
+            log(f"  {kind}: UA {s['ua']:.3f} accuracy {s['accuracy']:.3f}, energy and pleasantness (balanced) "
+                + ", ".join(f"{v:.3f}" if v is not None else "-" for v in out[name][kind]["affect"].values()))
     return out
 
 
@@ -315,7 +320,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
                                         {k: cv[k]["calibration"]["temperature"] for k in KINDS}, data_dir, log)
     for kind in KINDS:
         cv[kind]["calibration"].update(stretches[kind])
-    lco = leave_corpus_out(clips, mel_sets, recipe, work, stats, log)
+    lco = leave_corpus_out(clips, mel_sets, recipe, work, stats, {k: cv[k]["calibration"] for k in KINDS}, log)
     stats = stats["shipped"]
     layers = EmotionCNN.from_recipe(recipe)  # its size: training does not change it
     for path in paths.values():
@@ -355,6 +360,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
         c = cv[kind]["calibration"]
         write(paths[kind].with_suffix(".json"), metadata(stats, decision(c["temperature"], c["files"]["calibration"],
                                                                          c["segments"]["calibration"]),
+                                                         c["affect"]["maps"],
                                                          {"model": kind, "cv": cv[kind], **common}, paths[kind].stem))
     card.confusion_png(np.array(cv["int8"]["pooled"]["confusion"]), out / "confusion.png")
     card.reliability_png(cv["int8"]["calibration"], out / "reliability.png")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import voice_emotion
 
-from . import calibration, card
+from . import affect, calibration, card
 from .acoustics import seed_of
 from .conditions import ClipAudio, acoustic_names, validation_effects
 from .config import DATA_DIR, KINDS, RECIPE, REPO, SAMPLE_RATE, WORK_DIR
@@ -36,7 +36,7 @@ def runtime_files(whole: Path, stats: Stats, decision_params: dict, folder: Path
     cut_trunk_and_head(whole, folder / "model-trunk.onnx", folder / "model-head.onnx")
     shutil.copyfile(whole, folder / "model.onnx")
     path = folder / "model.json"
-    write(path, metadata(stats, decision_params, {}, "model"))
+    write(path, metadata(stats, decision_params, affect.UNFITTED, {}, "model"))
     return path
 
 
@@ -64,7 +64,7 @@ def _analyse(job: tuple) -> dict:
 
 def held_out_analyses(clips: list, recipe, fold: int, val_voices: tuple, metas: dict, data_dir: Path,
                       workers: int = 2) -> list:
-    """[(condition, clip label, {kind: analysis})]: every held-out clip of the fold clean, and under each other
+    """[(condition, clip label, corpus, {kind: stretches})]: every held-out clip of the fold clean, and under each other
     condition of the recipe `recipe.calibration_clips` of them (drawn per fold and condition), rendered as the
     cross-validation renders them (conditions.validation_effects) and analysed by the runtime."""
     jobs, keys = [], []
@@ -75,18 +75,21 @@ def held_out_analyses(clips: list, recipe, fold: int, val_voices: tuple, metas: 
                 len(effects), recipe.calibration_clips, replace=False)
             effects = [effects[i] for i in sorted(drawn)]
         jobs += [(metas, data_dir, c.path, effect, sources) for c, effect, sources in effects]
-        keys += [(name, c.label) for c, _, _ in effects]
+        keys += [(name, c.label, c.corpus) for c, _, _ in effects]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         analyses = pool.map(_analyse, jobs, chunksize=4)
-    return [(name, label, a) for (name, label), a in zip(keys, analyses)]
+    return [(*key, a) for key, a in zip(keys, analyses)]
 
 
 def calibrate_folds(clips: list, recipe, folds: list, models: dict, stats: dict, temperatures: dict,
                     data_dir: Path, log=print, workers: int = 2) -> dict:
-    """{kind: calibration.calibrate_stretches}: folds [(number, held-out voices)], models {number: {kind: whole
-    ONNX path}}, stats {number: Stats}, temperatures {kind: window temperature}. Clips the speech gate hears no
-    speech in have no file label and are left out (counted in `no_speech`)."""
-    results = {k: {} for k in KINDS}
+    """{kind: {**calibration.calibrate_stretches, "affect": ...}}: folds [(number, held-out voices)], models
+    {number: {kind: whole ONNX path}}, stats {number: Stats}, temperatures {kind: window temperature}. Then,
+    on the files as the runtime will show them (their fitted map applied), the energy and pleasantness maps
+    (training.affect, fitted on every condition pooled) and their balanced accuracy per corpus, clean and
+    the mean over the degraded conditions. Clips the speech gate hears no speech in have no file label and are
+    left out (counted in `no_speech`)."""
+    results, corpora = {k: {} for k in KINDS}, {}
     no_speech = 0
     for f, val_voices in folds:
         with tempfile.TemporaryDirectory() as tmp:
@@ -94,12 +97,13 @@ def calibrate_folds(clips: list, recipe, folds: list, models: dict, stats: dict,
                      for k in KINDS}
             rows = held_out_analyses(clips, recipe, f, val_voices, metas, data_dir, workers)
         log(f"fold {f}: the runtime analysed {len(rows)} held-out clips under {len({r[0] for r in rows})} conditions")
-        for name, label, analysis in rows:
+        for name, label, corpus, analysis in rows:
             for kind, (file, segments) in analysis.items():
                 units = results[kind].setdefault(name, {"files": [], "segments": []})
                 if file is None:
                     no_speech += kind == KINDS[0]
                     continue
+                corpora.setdefault((kind, name), []).append(corpus)
                 units["files"].append((*file, label))
                 units["segments"] += [(*segment, label) for segment in segments]
     out = {}
@@ -108,12 +112,34 @@ def calibrate_folds(clips: list, recipe, folds: list, models: dict, stats: dict,
                              np.array([r[1] for r in rows], np.float64)) for u, rows in units.items()}
                   for name, units in by_condition.items()}
         out[kind] = {**calibration.calibrate_stretches(arrays), "no_speech": no_speech}
+        shown = lambda p, y, s: (calibration.shown(p, s, out[kind]["files"]["calibration"]), y)  # noqa: E731
+        files = {name: shown(*a["files"]) for name, a in arrays.items()}
+        out[kind]["affect"] = affect_scores(files, {n: np.array(corpora[(kind, n)]) for n in files})
         for unit in ("files", "segments"):
             r = out[kind][unit]
             log(f"{kind} {unit}: {r['calibration']}, ECE clean {r['before']['clean']['ece']:.3f} -> "
                 f"{r['after']['clean']['ece']:.3f}, degraded mean {r['before']['degraded_mean_ece']:.3f} -> "
                 f"{r['after']['degraded_mean_ece']:.3f}, pooled {r['before']['degraded_pooled_ece']:.3f} -> "
                 f"{r['after']['degraded_pooled_ece']:.3f}")
+    return out
+
+
+def affect_scores(files: dict, corpora: dict) -> dict:
+    """The energy and pleasantness maps fitted on files {condition: (shown probabilities, labels)} pooled, and
+    their balanced accuracy per corpus (corpora {condition: corpus of each file}): clean, and the mean over the
+    degraded conditions."""
+    maps = affect.fit(*(np.concatenate([f[i] for f in files.values()]) for i in (0, 1)))
+
+    def scores(name: str, corpus: str) -> dict:
+        keep = corpora[name] == corpus
+        return affect.balanced_accuracy(files[name][0][keep], files[name][1][keep], maps)
+    out = {"maps": maps, "clean": {}, "degraded_mean": {}}
+    for corpus in sorted(set(corpora["clean"])):
+        out["clean"][corpus] = scores("clean", corpus)
+        degraded = [scores(n, corpus) for n in files if n != "clean"]
+        out["degraded_mean"][corpus] = {
+            axis: float(np.mean(v)) if (v := [d[axis] for d in degraded if d[axis] is not None]) else None
+            for axis in affect.AXES}
     return out
 
 
@@ -159,6 +185,7 @@ def main() -> None:
                                                 "files_and_segments_fitted_on": f"folds {[f for f, _ in folds]} of {args.folds}"}
         meta["decision"] = decision(windows[kind]["temperature"], stretches[kind]["files"]["calibration"],
                                     stretches[kind]["segments"]["calibration"])
+        meta["affect"] = affect.metadata(stretches[kind]["affect"]["maps"])
         write(args.out / name, meta)
         print(f"{kind}: window temperature {windows[kind]['temperature']:.3f}, file "
               f"{stretches[kind]['files']['calibration']}, segment {stretches[kind]['segments']['calibration']}")

@@ -3,7 +3,7 @@
 /** One prediction, every half second while listening; `emotion` is null when nobody speaks. */
 export interface Prediction {
   time: number;
-  emotion: { label: string; confidence: number; probabilities: number[] } | null;
+  emotion: { label: string; confidence: number; arousal: number; valence: number; probabilities: number[] } | null;
 }
 
 /** What the headline shows (emotions.js `reading`). */

@@ -48,8 +48,9 @@ def analysis_as_report(analysis: dict, labels: list) -> dict:
 
     def scores(e):
         if e is None:
-            return {"label": None, "confidence": None, "probabilities": None}
-        return {"label": e["label"], "confidence": e["confidence"], "probabilities": dict(zip(labels, e["probabilities"]))}
+            return {"label": None, "confidence": None, "arousal": None, "valence": None, "probabilities": None}
+        return {"label": e["label"], "confidence": e["confidence"], "arousal": e["arousal"], "valence": e["valence"],
+                "probabilities": dict(zip(labels, e["probabilities"]))}
 
     return {
         "duration": analysis["duration"],

@@ -25,15 +25,14 @@ class Model:
         """Confidence below which an answer reads as "not sure"."""
     def classify(self, path: _Path, timeline: bool = False) -> dict[str, Any]:
         """One file's result: the CLI's ``--format jsonl`` line as a dict (``file``, ``duration``,
-        ``speech_seconds``, ``label``, ``confidence``, ``probabilities`` by label, and with
-        ``timeline`` its segments). Without speech ``label``, ``confidence`` and ``probabilities``
-        are None. A truncated file is scored as far as it goes, with a UserWarning. Raises
+        ``speech_seconds``, ``label``, ``confidence``, ``arousal``, ``valence``, ``probabilities`` by
+        label, and with ``timeline`` its segments). Without speech those five are None. A truncated file is scored as far as it goes, with a UserWarning. Raises
         OSError when the file cannot be read, ValueError when it is not audio or is corrupt."""
     def classify_json(self, path: _Path, timeline: bool = False) -> str:
         """The same result as the exact text of the CLI's JSON line (no newline)."""
     def analyze(self, samples: _Samples, rate: int) -> dict[str, Any]:
         """Analyses mono samples at ``rate`` Hz: ``{duration, speech_seconds, overall, timeline}``
-        (``overall`` and each segment's ``emotion``: ``{label, confidence, probabilities}`` with
+        (``overall`` and each segment's ``emotion``: ``{label, confidence, arousal, valence, probabilities}`` with
         the probabilities in ``labels`` order, or None without speech). ValueError for samples
         that are not finite or a rate out of range."""
 

@@ -255,10 +255,10 @@ export const cli = (file) => JSON.parse(cliOutput(file, "jsonl"));
 
 /** The CLI's timeline (the Results schema) as the JS API's analysis has it: probabilities in label order. */
 export const apiTimeline = (timeline, labels) =>
-  timeline.map(({ start, end, label, confidence, probabilities }) => ({
+  timeline.map(({ start, end, label, confidence, arousal, valence, probabilities }) => ({
     start,
     end,
-    emotion: label && { label, confidence, probabilities: labels.map((l) => probabilities[l]) },
+    emotion: label && { label, confidence, arousal, valence, probabilities: labels.map((l) => probabilities[l]) },
   }));
 
 /** The live view as a person sees it: state, verdict words and label, the eight bars (run in the page). */
