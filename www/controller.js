@@ -27,6 +27,7 @@ const WORDS = {
  *   state     "idle", "starting", "listening" or "error"
  *   headline  a sentence; word  the same in one word or two
  *   detail    the numbers behind the verdict ("" outside one)
+ *   affect    the newest emotion heard while speech is the verdict ({ arousal, valence }), else null
  *   reading   the verdict held while listening (emotions.js `reading`), else null
  *   message   why the microphone did not start ("" when it did)
  * Optional: `view.heard(prediction, reading)` after every prediction (reading null until one has
@@ -42,7 +43,7 @@ export function createController({ labels, unsureBelow, microphone, bars, region
   /** Enters state `next` and draws it (a verdict is drawn in the state it is heard in). */
   const show = (next, display) => {
     state = next;
-    view.show({ state, detail: "", reading: null, message: "", ...display });
+    view.show({ state, detail: "", affect: null, reading: null, message: "", ...display });
   };
 
   show("idle", WORDS.idle);
@@ -82,6 +83,7 @@ export function createController({ labels, unsureBelow, microphone, bars, region
         headline: speech ? reading.headline : "Listening — no speech",
         word: title(reading.word),
         detail: speech ? numbers(reading, verdict.latest.probabilities, labels) : "",
+        affect: speech ? verdict.latest : null,
         reading,
       });
       if (reading === said) return;

@@ -58,6 +58,15 @@ export function numbers(reading, probabilities, labels) {
   return "";
 }
 
+/**
+ * Energy and pleasantness in words, from an emotion's `arousal` and `valence` (each the chance of the
+ * high side, metadata `affect`): the side the voice is on and how likely, e.g. "high 82 %", "low 80 %".
+ */
+export function affectWords({ arousal, valence }) {
+  const side = (p) => (p >= 0.5 ? `high ${percent(p)}` : `low ${percent(1 - p)}`);
+  return { energy: side(arousal), pleasantness: side(valence) };
+}
+
 /** CSS classes that colour a reading: the label's colour, or the hatching of "not sure" and "no speech". */
 export const readingClass = (reading) => (reading.kind === "speech" ? colourClass(reading.names[0]) : reading.kind);
 

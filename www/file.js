@@ -1,6 +1,7 @@
 // The file view: drop or pick a recording, decode it, analyse it in pieces with a progress bar,
 // then show the overall result and the timeline, and offer them as CSV and JSON lines.
 
+import { showAffect } from "./affect.js";
 import { MAX_FILE_BYTES, decodeInBrowser } from "./decode.js";
 import { clock, numbers, percent, reading, readingClass } from "./emotions.js";
 import { readableTimeline } from "./timeline.js";
@@ -176,6 +177,7 @@ function render(analysis, model) {
   overallEl.textContent = overall.headline;
   overallEl.dataset.label = analysis.overall.label;
   document.getElementById("file-overall-detail").textContent = `(${numbers(overall, analysis.overall.probabilities, labels)})`;
+  showAffect(document.getElementById("file-affect"), analysis.overall);
 
   const strip = document.getElementById("timeline-strip");
   const rows = document.getElementById("timeline-rows");

@@ -3,6 +3,7 @@
 // what is said and when comes from controller.js, shared with <voice-emotion-meter>.
 
 import { Microphone } from "./pkg/voice_emotion.js";
+import { showAffect } from "./affect.js";
 import { createBars } from "./bars.js";
 import { createController } from "./controller.js";
 import { readingClass } from "./emotions.js";
@@ -20,6 +21,7 @@ export function setUpLive(model) {
   const dominantDetail = document.getElementById("dominant-detail");
   const simpleShape = document.getElementById("simple-shape");
   const simpleWord = document.getElementById("simple-word");
+  const affect = document.getElementById("affect");
   const { labels, unsureBelow } = model;
   const history = createHistory(document.getElementById("history-strip"), document.getElementById("history-summary"));
   let predictions = 0;
@@ -33,11 +35,12 @@ export function setUpLive(model) {
     region: document.getElementById("announcer"),
     view: {
       // The simple view shows `word` in a shape coloured like the verdict.
-      show({ state, headline, word, detail, reading, message }) {
+      show({ state, headline, word, detail, affect: heard, reading, message }) {
         section.dataset.state = reading?.kind ?? state;
         dominant.textContent = headline;
         dominant.dataset.label = reading?.names[0] ?? "";
         dominantDetail.textContent = detail;
+        showAffect(affect, heard);
         simpleWord.textContent = word;
         simpleShape.className = `shape ${reading ? readingClass(reading) : ""}`;
         micMessage.textContent = message;

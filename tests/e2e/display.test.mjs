@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createController } from "../../www/controller.js";
-import { numbers, reading } from "../../www/emotions.js";
+import { affectWords, numbers, reading } from "../../www/emotions.js";
 import { summarize } from "../../www/history.js";
 import { HOLD_SECONDS, createHold, createVerdict } from "../../www/hold.js";
 import { microphoneMessage } from "../../www/messages.js";
@@ -23,11 +23,11 @@ function probabilities(weights) {
   return LABELS.map((label) => weights[label] ?? rest);
 }
 
-/** The emotion the wasm would report for `weights`. */
+/** The emotion the wasm would report for `weights` (energy and pleasantness: stand-ins, the top's weight). */
 function emotion(weights) {
   const p = probabilities(weights);
   const best = p.indexOf(Math.max(...p));
-  return { label: LABELS[best], confidence: p[best], probabilities: p };
+  return { label: LABELS[best], confidence: p[best], arousal: p[best], valence: 1 - p[best], probabilities: p };
 }
 
 const read = (weights) => reading(weights && emotion(weights), LABELS, UNSURE_BELOW);
@@ -43,6 +43,11 @@ test("a sure verdict is a sentence about the voice, with an adjective", () => {
   // A verdict held while newer numbers lead elsewhere is not called "31 % sure".
   const held = read({ angry: 0.6 });
   assert.equal(numbers(held, probabilities({ angry: 0.31, surprised: 0.38 }), LABELS), "angry 31 % now; surprised leads with 38 %");
+});
+
+test("energy and pleasantness name the side the voice is on and how likely", () => {
+  assert.deepEqual(affectWords({ arousal: 0.82, valence: 0.2 }), { energy: "high 82 %", pleasantness: "low 80 %" });
+  assert.deepEqual(affectWords({ arousal: 0.5, valence: 0.49 }), { energy: "high 50 %", pleasantness: "low 51 %" });
 });
 
 test('"not sure" says which two the voice could be', () => {
@@ -166,7 +171,8 @@ test("every live view: the same words for each state, the verdict once held, ann
   const angry = ["listening", "The voice sounds angry", "Angry", "80 % sure", "angry", ""];
   const held = since();
   assert.deepEqual(shown(held), [angry]);
-  const [, { reading: verdict }] = held.find(([what]) => what === "show");
+  const [, { reading: verdict, affect }] = held.find(([what]) => what === "show");
+  assert.deepEqual([affect.arousal, affect.valence], [0.8, 1 - 0.8], "energy and pleasantness of the newest emotion");
   const told = held.filter(([what]) => what === "said" || what === "changed");
   assert.deepEqual(told, [["said", "The voice sounds angry"], ["changed", verdict]]);
 
@@ -179,6 +185,7 @@ test("every live view: the same words for each state, the verdict once held, ann
   hear(null);
   const silence = since();
   assert.deepEqual(shown(silence), [["listening", "Listening — no speech", "No speech", "", "no-speech", ""]]);
+  assert.equal(silence.find(([what]) => what === "show")[1].affect, null, "no scales without speech");
   assert.ok(silence.some(([what]) => what === "clear"));
   assert.ok(!silence.some(([what]) => what === "said"), "spoken within 3 s of the last announcement");
   t.mock.timers.tick(3000);

@@ -74,6 +74,10 @@ test("a picked file gives the CLI's overall label and timeline, and exports them
   if (expected.confidence >= unsureBelow) assert.equal(overall, `The voice sounds ${expected.label}`);
   else assert.match(overall, new RegExp(`^Not sure: the voice could be ${expected.label} or \\w+$`));
   assert.equal(await page.textContent("#file .caveat"), "This is how the voice sounds, not how the person feels.");
+  // Energy and pleasantness: the CLI's arousal and valence on the two scales (wasm and x86 round apart).
+  const scales = await page.$$eval("#file-affect meter", (meters) => meters.map((m) => m.value));
+  assert.equal(scales.length, 2);
+  assert.ok(Math.abs(scales[0] - expected.arousal) < 1e-3 && Math.abs(scales[1] - expected.valence) < 1e-3, `${scales}`);
 
   // The timeline shown is the CLI's, read with the "not sure" threshold and without stretches
   // shorter than a hop: each row starts where the one before ends, lasts at least a hop (to the
