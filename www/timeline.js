@@ -9,7 +9,7 @@ const TIME_SLACK = 1e-6;
 /**
  * The analysis's `timeline` as stretches `{ start, end, probabilities, reading }` (probabilities
  * null where nobody speaks): neighbours that read the same are one stretch, and a stretch shorter
- * than a hop joins the longer of its neighbours. `model` gives `labels`, `unsureBelow` and
+ * than a hop joins the longer of its neighbours; a joined stretch shows the longer part's numbers. `model` gives `labels`, `unsureBelow` and
  * `hopSeconds` (a `Model`, or the same fields).
  */
 export function readableTimeline(timeline, { labels, unsureBelow, hopSeconds }) {
@@ -18,14 +18,9 @@ export function readableTimeline(timeline, { labels, unsureBelow, hopSeconds }) 
     return { start, end, probabilities, reading: reading(emotion, labels, unsureBelow) };
   };
   const length = (s) => s.end - s.start;
-  // Speech and speech average by duration; speech and silence keep the longer one's probabilities.
-  const join = (a, b) => {
-    const probabilities =
-      a.probabilities && b.probabilities
-        ? a.probabilities.map((p, i) => (p * length(a) + b.probabilities[i] * length(b)) / (length(a) + length(b)))
-        : (length(a) >= length(b) ? a : b).probabilities;
-    return stretch(a.start, b.end, probabilities);
-  };
+  // A joined stretch keeps the longer one's probabilities: each segment's are calibrated as a segment
+  // (metadata `decision.segment`), and a mean of two would be an aggregate no calibration has seen.
+  const join = (a, b) => stretch(a.start, b.end, (length(a) >= length(b) ? a : b).probabilities);
 
   const stretches = timeline.map((s) => stretch(s.start, s.end, s.emotion?.probabilities ?? null));
   for (let i = 0; i < stretches.length; ) {
