@@ -3,7 +3,7 @@
 
 import { showAffect } from "./affect.js";
 import { MAX_FILE_BYTES, decodeInBrowser } from "./decode.js";
-import { clock, numbers, percent, reading, readingClass } from "./emotions.js";
+import { affectWords, clock, numbers, percent, reading, readingClass } from "./emotions.js";
 import { readableTimeline } from "./timeline.js";
 
 /** Audio handed to the analyser at a time; small enough that a piece takes a few milliseconds. */
@@ -183,7 +183,7 @@ function render(analysis, model) {
   const rows = document.getElementById("timeline-rows");
   strip.replaceChildren();
   rows.replaceChildren();
-  for (const { start, end, probabilities, reading: heard } of readableTimeline(analysis.timeline, model)) {
+  for (const { start, end, emotion, reading: heard } of readableTimeline(analysis.timeline, model)) {
     const block = document.createElement("li");
     block.className = readingClass(heard);
     block.style.flexGrow = String(end - start);
@@ -196,11 +196,19 @@ function render(analysis, model) {
     const swatch = document.createElement("span");
     swatch.className = "swatch";
     swatch.setAttribute("aria-hidden", "true");
-    const confidence = probabilities ? percent(Math.max(...probabilities)) : "";
+    const confidence = emotion ? percent(emotion.confidence) : "";
     const cells = [clock(start), clock(end), heard.name, confidence].map(
       (text) => Object.assign(document.createElement("td"), { textContent: text }),
     );
     cells[2].prepend(swatch);
+    if (emotion) {
+      const { energy, pleasantness } = affectWords(emotion);
+      const affect = Object.assign(document.createElement("span"), {
+        className: "affect-words",
+        textContent: `energy ${energy}, pleasantness ${pleasantness}`,
+      });
+      cells[2].append(affect);
+    }
     row.append(...cells);
     rows.append(row);
   }

@@ -7,22 +7,19 @@ import { reading } from "./emotions.js";
 const TIME_SLACK = 1e-6;
 
 /**
- * The analysis's `timeline` as stretches `{ start, end, probabilities, reading }` (probabilities
- * null where nobody speaks): neighbours that read the same are one stretch, and a stretch shorter
- * than a hop joins the longer of its neighbours; a joined stretch shows the longer part's numbers. `model` gives `labels`, `unsureBelow` and
- * `hopSeconds` (a `Model`, or the same fields).
+ * The analysis's `timeline` as stretches `{ start, end, emotion, reading }` (emotion null where nobody
+ * speaks): neighbours that read the same are one stretch, and a stretch shorter than a hop joins the
+ * longer of its neighbours. `model` gives `labels`, `unsureBelow` and `hopSeconds` (a `Model`, or the
+ * same fields).
  */
 export function readableTimeline(timeline, { labels, unsureBelow, hopSeconds }) {
-  const stretch = (start, end, probabilities) => {
-    const emotion = probabilities && { ...strongest(probabilities, labels), probabilities };
-    return { start, end, probabilities, reading: reading(emotion, labels, unsureBelow) };
-  };
+  const stretch = (start, end, emotion) => ({ start, end, emotion, reading: reading(emotion, labels, unsureBelow) });
   const length = (s) => s.end - s.start;
-  // A joined stretch keeps the longer one's probabilities: each segment's are calibrated as a segment
-  // (metadata `decision.segment`), and a mean of two would be an aggregate no calibration has seen.
-  const join = (a, b) => stretch(a.start, b.end, (length(a) >= length(b) ? a : b).probabilities);
+  // A joined stretch keeps the longer part's emotion: each segment's is calibrated as a segment (metadata
+  // `decision.segment`), and a mean of two would be an aggregate no calibration has seen.
+  const join = (a, b) => stretch(a.start, b.end, (length(a) >= length(b) ? a : b).emotion);
 
-  const stretches = timeline.map((s) => stretch(s.start, s.end, s.emotion?.probabilities ?? null));
+  const stretches = timeline.map((s) => stretch(s.start, s.end, s.emotion ?? null));
   for (let i = 0; i < stretches.length; ) {
     const here = stretches[i];
     if (i > 0 && stretches[i - 1].reading.key === here.reading.key) {
@@ -38,9 +35,4 @@ export function readableTimeline(timeline, { labels, unsureBelow, hopSeconds }) 
     }
   }
   return stretches;
-}
-
-function strongest(probabilities, labels) {
-  const best = probabilities.indexOf(Math.max(...probabilities));
-  return { label: labels[best], confidence: probabilities[best] };
 }

@@ -267,7 +267,7 @@ test("the file timeline reads by the threshold and has no stretch shorter than a
       ["sad", 2.3, 3],
     ],
   );
-  assert.deepEqual(joined[0].probabilities, probabilities({ angry: 0.8 }));
+  assert.deepEqual(joined[0].emotion, emotion({ angry: 0.8 }));
   // Two labels under the threshold with the same two leading read the same: one stretch.
   assert.deepEqual(shown(timeline([{ calm: 0.35, sad: 0.3 }, 0, 1], [{ sad: 0.36, calm: 0.3 }, 1, 2])), [["unsure:calm,sad", 0, 2]]);
   // Short stretches in a row end up in one that is long enough; a clip shorter than a hop stays.

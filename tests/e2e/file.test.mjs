@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { after, before, test } from "node:test";
+import { affectWords } from "../../www/emotions.js";
 import { readableTimeline } from "../../www/timeline.js";
 import {
   angryWav,
@@ -85,7 +86,14 @@ test("a picked file gives the CLI's overall label and timeline, and exports them
   // confidence is under the threshold (but for rounding to a whole percent).
   const readable = readableTimeline(apiTimeline(expected.timeline, model.labels), model);
   const rows = await page.$$eval("#timeline-rows tr", (trs) =>
-    trs.map((tr) => ({ reading: tr.dataset.reading, cells: [...tr.cells].map((td) => td.textContent) })),
+    trs.map((tr) => ({
+      reading: tr.dataset.reading,
+      // Each cell's own text; the energy and pleasantness under the emotion apart.
+      cells: [...tr.cells].map((td) =>
+        [...td.childNodes].filter((n) => !n.classList?.contains("affect-words")).map((n) => n.textContent).join(""),
+      ),
+      affect: tr.querySelector(".affect-words")?.textContent ?? "",
+    })),
   );
   assert.deepEqual(
     rows.map((row) => row.reading),
@@ -94,7 +102,14 @@ test("a picked file gives the CLI's overall label and timeline, and exports them
   assert.equal(await page.$$eval("#timeline-strip li", (lis) => lis.length), readable.length);
   const seconds = (clock) => Number(clock.split(":")[0]) * 60 + Number(clock.split(":")[1]);
   assert.equal(rows[0].cells[0], "0:00.0");
-  rows.forEach(({ reading, cells: [from, to, name, confidence] }, i) => {
+  rows.forEach(({ reading, cells: [from, to, name, confidence], affect }, i) => {
+    // Energy and pleasantness of the stretch's emotion, as the CLI's (to a percent: wasm and x86 round apart).
+    const words = readable[i].emotion && affectWords(readable[i].emotion);
+    const sides = (text) => [...text.matchAll(/(high|low) (\d+) %/g)].map(([, side, p]) => [side, Number(p)]);
+    const shown = sides(affect);
+    const want = words ? sides(`${words.energy}, ${words.pleasantness}`) : [];
+    assert.equal(shown.length, want.length, `row ${i}: ${affect}`);
+    shown.forEach(([side, p], k) => assert.ok(side === want[k][0] && Math.abs(p - want[k][1]) <= 1, `row ${i}: ${affect}`));
     if (i > 0) assert.equal(from, rows[i - 1].cells[1], `row ${i} starts where row ${i - 1} ends`);
     if (rows.length > 1) assert.ok(seconds(to) - seconds(from) >= hopSeconds - 0.1, `row ${i}: ${from}-${to}`);
     if (i > 0) assert.notEqual(reading, rows[i - 1].reading, `rows ${i - 1} and ${i} read the same`);
