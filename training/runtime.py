@@ -108,12 +108,14 @@ def calibrate_folds(clips: list, recipe, folds: list, models: dict, stats: dict,
                 units["segments"] += [(*segment, label) for segment in segments]
     out = {}
     for kind, by_condition in results.items():
+        # (probabilities, labels, seconds) per condition and unit; a condition the gate heard no speech in is left out.
         arrays = {name: {u: (np.array([r[0] for r in rows], np.float64), np.array([r[2] for r in rows]),
                              np.array([r[1] for r in rows], np.float64)) for u, rows in units.items()}
-                  for name, units in by_condition.items()}
+                  for name, units in by_condition.items() if units["files"]}
         out[kind] = {**calibration.calibrate_stretches(arrays), "no_speech": no_speech}
-        shown = lambda p, y, s: (calibration.shown(p, s, out[kind]["files"]["calibration"]), y)  # noqa: E731
-        files = {name: shown(*a["files"]) for name, a in arrays.items()}
+        file_map = out[kind]["files"]["calibration"]
+        files = {name: (calibration.shown(a["files"][0], a["files"][2], file_map), a["files"][1])
+                 for name, a in arrays.items()}
         out[kind]["affect"] = affect_scores(files, {n: np.array(corpora[(kind, n)]) for n in files})
         for unit in ("files", "segments"):
             r = out[kind][unit]
