@@ -36,5 +36,7 @@ self.addEventListener("fetch", (event) => {
   // The page opened at its folder's address is index.html.
   const file = url.href === self.registration.scope ? INDEX : url.href;
   if (!APP_URLS.has(file)) return; // not the app's: the browser fetches it as if there were no worker
-  event.respondWith(fetch(request).catch(() => caches.open(CACHE).then((cache) => cache.match(file))));
+  // caches.match, not caches.open: a worker whose fetch fails after a newer build deleted its cache (a
+  // reload aborts the old page's requests) must not create that cache again, empty.
+  event.respondWith(fetch(request).catch(() => caches.match(file, { cacheName: CACHE })));
 });
