@@ -79,9 +79,25 @@ class Training:
                 "code": code}
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
+    def outputs(self) -> dict:
+        """The hash of each model file it wrote."""
+        return {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in self.paths.items()}
+
+    def record(self, clips: list, recipe) -> None:
+        """Notes what the training was made from and the files it made."""
+        self.stamp.parent.mkdir(parents=True, exist_ok=True)
+        self.stamp.write_text(json.dumps({"made_from": self.made_from(clips, recipe), "outputs": self.outputs()}))
+
     def done(self, clips: list, recipe) -> bool:
-        return (all(p.exists() for p in self.paths.values()) and self.stamp.exists()
-                and self.stamp.read_text() == self.made_from(clips, recipe))
+        """Made from the same inputs, and its files are the ones it made: another checkout's models (the shipped
+        model's files are in git) beside a matching stamp do not count."""
+        if not (all(p.exists() for p in self.paths.values()) and self.stamp.exists()):
+            return False
+        try:
+            stamp = json.loads(self.stamp.read_text())
+        except json.JSONDecodeError:
+            return False  # a stamp of the older kind, without the outputs
+        return stamp == {"made_from": self.made_from(clips, recipe), "outputs": self.outputs()}
 
 
 def kind_paths(work: Path, name: str) -> dict:
@@ -98,8 +114,7 @@ def _train(job: Training, data_dir: Path, recipe, threads: int) -> Stats:
     log = lambda m: print(f"{job.name}: {m}", flush=True)  # noqa: E731
     stats = fit_and_export([clips[i] for i in job.indices], [[m[i] for i in job.indices] for m in mel_sets],
                               recipe, job.seed, job.paths["float"], job.paths["int8"], log)
-    job.stamp.parent.mkdir(parents=True, exist_ok=True)
-    job.stamp.write_text(job.made_from(clips, recipe))
+    job.record(clips, recipe)
     log(f"trained in {time.time() - t0:.0f} s")
     return stats
 

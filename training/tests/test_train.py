@@ -54,9 +54,11 @@ def test_a_stopped_run_keeps_only_the_trainings_made_from_the_same_recipe_and_cl
     assert not job.done(clips, RECIPE)
     for p in job.paths.values():
         p.write_bytes(b"onnx")
-    job.stamp.write_text(job.made_from(clips, RECIPE))
+    job.record(clips, RECIPE)
     assert job.done(clips, RECIPE)
     assert not job.done(clips, dataclasses.replace(RECIPE, epochs=RECIPE.epochs + 1)), "another recipe"
     assert not dataclasses.replace(job, indices=tuple(range(1, 9))).done(clips, RECIPE), "other clips"
+    job.paths["float"].write_bytes(b"another checkout's model")
+    assert not job.done(clips, RECIPE), "files it did not make"
     job.paths["int8"].unlink()
     assert not job.done(clips, RECIPE), "a model missing"
