@@ -63,6 +63,11 @@ impl Analyzer {
         self.samples_in as f64 / f64::from(self.input_rate)
     }
 
+    /// The windows scored so far.
+    pub(crate) fn windows(&self) -> &[WindowScore] {
+        &self.windows
+    }
+
     /// Scores the end of the clip and summarizes it.
     pub fn finish(mut self) -> Result<Analysis> {
         self.scorer.flush(&mut self.windows)?;

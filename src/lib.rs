@@ -2,12 +2,13 @@
 //!
 //! Audio at any rate goes through [`audio`] (downmix, resampling), [`frontend`] (log-mel frames),
 //! [`gate`] (is anyone speaking?) and [`model`] (tract-onnx), wired together by
-//! [`Recognizer`] for live streams, [`analyze`] for whole clips and [`FileAnalysis`] for files
+//! [`Recognizer`] for live streams, [`Attempt`] for a recording that ends by itself, [`analyze`] for whole clips and [`FileAnalysis`] for files
 //! ([`decode`]); [`report`] writes results in the one schema every edge exports. Every parameter comes from the
 //! model's metadata ([`ModelMetadata`]). The same core runs natively (the `voice-emotion` CLI) and in
 //! the browser (the `wasm` module).
 
 pub mod analysis;
+pub mod attempt;
 pub mod audio;
 #[cfg(feature = "decode")]
 pub mod decode;
@@ -28,6 +29,7 @@ pub mod wasm;
 pub mod window;
 
 pub use analysis::{Analysis, Analyzer, Segment, analyze};
+pub use attempt::Attempt;
 pub use emotion::Emotion;
 pub use error::{Error, Result};
 #[cfg(feature = "decode")]

@@ -19,6 +19,9 @@ pub struct WindowScore {
     pub frames: usize,
     /// Class probabilities, or `None` when the gate heard no speech (the model is not run).
     pub probabilities: Option<Vec<f32>>,
+    /// How long the window's end has been quieter than the gate's frame level, in seconds: the
+    /// pause so far (a pause in a noisy room never reaches it; the gate's verdict then ends speech).
+    pub quiet_seconds: f64,
 }
 
 /// A sink for resampled audio: appends it to `pending` with any DC offset removed.
@@ -132,12 +135,16 @@ impl WindowScorer {
         let last = (self.frames_seen - 1) as f64;
         let (start, end) = (first * hop / rate, (last * hop + n_fft) / rate);
         let frames = self.levels.len();
+        let frame_db = meta.speech_gate.frame_db;
+        let quiet = self.levels.iter().rev().take_while(|l| **l < frame_db).count();
+        let quiet_seconds = quiet as f64 * meta.hop_seconds();
         let Some(active) = self.gate.speech_frames(self.levels.iter().copied()) else {
             return Ok(WindowScore {
                 start,
                 end,
                 frames,
                 probabilities: None,
+                quiet_seconds,
             });
         };
         let speech_seconds = (active as f64 * meta.hop_seconds()) as f32;
@@ -148,6 +155,7 @@ impl WindowScorer {
             end,
             frames,
             probabilities,
+            quiet_seconds,
         })
     }
 }

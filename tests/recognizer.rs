@@ -7,7 +7,7 @@ mod common;
 use common::conversation;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use voice_emotion::{EmotionModel, Prediction, Recognizer, analyze};
+use voice_emotion::{Attempt, EmotionModel, Prediction, Recognizer, analyze};
 
 fn model() -> EmotionModel {
     EmotionModel::shipped().unwrap()
@@ -111,6 +111,29 @@ fn analyze_gives_an_overall_label_and_a_timeline() {
     );
     assert!(t.iter().any(|s| s.emotion.is_none()), "the pause shows as no speech");
     assert!(analysis.speech_seconds > 3.0 && analysis.speech_seconds < analysis.duration);
+}
+
+#[test]
+fn an_attempt_ends_after_the_utterance_and_reads_as_the_file() {
+    // The conversation's first utterance and the pause after it, at 44.1 kHz in worklet chunks.
+    let (audio, rate) = conversation();
+    let mut attempt = Attempt::new(model(), rate).unwrap();
+    let chunks = audio.chunks(128).scan(0, |taken, chunk| {
+        *taken += chunk.len();
+        Some(*taken)
+    });
+    let taken = chunks
+        .zip(audio.chunks(128))
+        .find(|(_, chunk)| attempt.push(chunk).unwrap())
+        .map(|(taken, _)| taken)
+        .expect("the pause did not end the attempt");
+    let (speech, speech_rate) = common::read_clip(common::ANGRY_CLIP);
+    let seconds = taken as f64 / f64::from(rate);
+    let utterance = speech.len() as f64 / f64::from(speech_rate);
+    assert!(seconds > utterance && seconds < utterance + 3.0, "ended at {seconds} s");
+    let analysis = attempt.finish().unwrap();
+    assert_eq!(analysis.overall.as_ref().unwrap().label, "angry");
+    assert_eq!(analysis, analyze(&model(), &audio[..taken], rate).unwrap());
 }
 
 #[test]

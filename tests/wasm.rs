@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Function, Uint8Array};
 use serde_json::Value;
-use voice_emotion::wasm::{JsAnalyzer as Analyzer, JsModel as Model, Microphone};
+use voice_emotion::wasm::{AttemptRecorder, JsAnalyzer as Analyzer, JsModel as Model, Microphone};
 use voice_emotion::window::WindowStream;
 use voice_emotion::{Analysis, CsvWriter, EmotionModel, FileAnalysis, MelFrontEnd, Report, model};
 use wasm_bindgen::prelude::*;
@@ -311,21 +311,12 @@ fn bad_input_gives_errors_with_clear_messages() {
 /// turns it on) -> AudioContext -> the real worklet processor -> predictions in a callback.
 #[wasm_bindgen_test]
 async fn microphone_delivers_predictions_and_stop_releases_it() {
-    let worklet = js_sys::Array::of1(&include_str!("../www/capture-worklet.js").into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&worklet, &options).unwrap();
-    let url = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
-
-    let predictions = Array::new();
-    let collect = {
-        let predictions = predictions.clone();
-        Closure::<dyn FnMut(JsValue)>::new(move |p: JsValue| {
-            predictions.push(&p);
-        })
-    };
-    let callback: &Function = collect.as_ref().unchecked_ref();
-    let microphone = Microphone::new(&Model::new().unwrap(), callback.clone(), url);
+    let (predictions, collect) = collector();
+    let microphone = Microphone::new(
+        &Model::new().unwrap(),
+        collect.as_ref().unchecked_ref::<Function>().clone(),
+        worklet_url(),
+    );
     JsFuture::from(microphone.start().unwrap()).await.unwrap();
     assert!(microphone.running());
     let rate = microphone.sample_rate().unwrap();
@@ -348,6 +339,78 @@ async fn microphone_delivers_predictions_and_stop_releases_it() {
     let after_stop = predictions.length();
     sleep(700).await;
     assert_eq!(predictions.length(), after_stop, "predictions after stop");
+}
+
+/// The practice path: an attempt through the fake device, ended by `finish()`, is released and
+/// analysed once; abandoning one reports nothing.
+#[wasm_bindgen_test]
+async fn an_attempt_is_recorded_finished_and_analysed_once() {
+    let (progress, on_progress) = collector();
+    let (ended, on_ended) = collector();
+    let recorder = AttemptRecorder::new(
+        &Model::new().unwrap(),
+        on_progress.as_ref().unchecked_ref::<Function>().clone(),
+        on_ended.as_ref().unchecked_ref::<Function>().clone(),
+        worklet_url(),
+    );
+    JsFuture::from(recorder.start().unwrap()).await.unwrap();
+    assert!(recorder.running());
+    let seconds = |p: &Array| {
+        p.length()
+            .checked_sub(1)
+            .map_or(0.0, |i| json(p.get(i))["seconds"].as_f64().unwrap())
+    };
+    for _ in 0..40 {
+        if seconds(&progress) >= 1.5 {
+            break;
+        }
+        sleep(100).await;
+    }
+    let last = json(progress.get(progress.length() - 1));
+    assert!(
+        last["seconds"].as_f64().unwrap() >= 1.5 && last["heardSpeech"].is_boolean(),
+        "{last}"
+    );
+
+    recorder.finish();
+    assert!(!recorder.running());
+    assert_eq!(ended.length(), 1);
+    let analysis = json(ended.get(0));
+    let duration = analysis["duration"].as_f64().unwrap();
+    assert!(duration >= last["seconds"].as_f64().unwrap(), "{analysis}");
+    assert!(
+        analysis["timeline"].is_array() && analysis.get("overall").is_some(),
+        "{analysis}"
+    );
+    recorder.finish();
+    assert_eq!(ended.length(), 1, "a second finish reported again");
+
+    JsFuture::from(recorder.start().unwrap()).await.unwrap();
+    recorder.stop();
+    assert!(!recorder.running());
+    sleep(700).await;
+    assert_eq!(ended.length(), 1, "an abandoned attempt was reported");
+}
+
+/// `capture-worklet.js` as a blob URL (the test page serves no files of ours).
+fn worklet_url() -> String {
+    let worklet = js_sys::Array::of1(&include_str!("../www/capture-worklet.js").into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&worklet, &options).unwrap();
+    web_sys::Url::create_object_url_with_blob(&blob).unwrap()
+}
+
+/// A callback that keeps every value it is called with.
+fn collector() -> (Array, Closure<dyn FnMut(JsValue)>) {
+    let values = Array::new();
+    let push = {
+        let values = values.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| {
+            values.push(&v);
+        })
+    };
+    (values, push)
 }
 
 async fn sleep(ms: i32) {

@@ -67,6 +67,30 @@ export function affectWords({ arousal, valence }) {
   return { energy: side(arousal), pleasantness: side(valence) };
 }
 
+const PLACES = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"];
+
+/**
+ * A practice attempt's answer, for the `target` label and the attempt's `overall` emotion (null
+ * when nobody spoke):
+ *   reading  the overall reading (see `reading`)
+ *   verdict  a sentence ("That sounded calm. Happy came second.", "That sounded happy, as you meant.")
+ *   score    the target's probability, null without speech
+ */
+export function attemptAnswer(overall, target, labels, unsureBelow) {
+  const heard = reading(overall, labels, unsureBelow);
+  if (!overall) return { reading: heard, verdict: "No speech was heard. Try again, reading the sentence aloud.", score: null };
+  const score = overall.probabilities[labels.indexOf(target)];
+  const above = overall.probabilities.filter((p) => p > score).length;
+  const came = `${title(adjective(target))} came ${above === labels.length - 1 ? "last" : PLACES[above]}.`;
+  const verdict =
+    heard.kind === "speech"
+      ? heard.names[0] === target
+        ? `That sounded ${heard.word}, as you meant.`
+        : `That sounded ${heard.word}. ${came}`
+      : `Not sure: that could be ${heard.names.map(adjective).join(" or ")}.${heard.names.includes(target) ? "" : ` ${came}`}`;
+  return { reading: heard, verdict, score };
+}
+
 /** CSS classes that colour a reading: the label's colour, or the hatching of "not sure" and "no speech". */
 export const readingClass = (reading) => (reading.kind === "speech" ? colourClass(reading.names[0]) : reading.kind);
 

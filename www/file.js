@@ -1,7 +1,7 @@
 // The file view: drop or pick a recording, decode it, analyse it in pieces with a progress bar,
 // then show the overall result and the timeline, and offer them as CSV and JSON lines.
 
-import { showAffect } from "./affect.js";
+import { createAffect } from "./affect.js";
 import { MAX_FILE_BYTES, decodeInBrowser } from "./decode.js";
 import { affectWords, clock, numbers, percent, reading, readingClass } from "./emotions.js";
 import { readableTimeline } from "./timeline.js";
@@ -23,6 +23,7 @@ export function setUpFile(model) {
   const result = document.getElementById("file-result");
   let run = 0; // bumped by every new file and by Cancel; an older run stops at its next yield
   let shown = null; // { name, analysis } on screen, for the export buttons
+  const showAffect = createAffect(document.getElementById("file-affect"));
 
   const setState = (state, text) => {
     section.dataset.state = state;
@@ -80,7 +81,7 @@ export function setUpFile(model) {
         return;
       }
       shown = { name: file.name, analysis };
-      render(analysis, model);
+      render(analysis, model, showAffect);
       result.hidden = false;
       // A cut-short download: say that the result covers only the part that is there.
       const header = promised ? `: its header promises ${clock(promised)}` : "";
@@ -167,17 +168,18 @@ function decodeFailure(file, error) {
 }
 
 /**
- * The overall verdict, a strip of coloured stretches, and the same stretches as a table; the
- * stretches are the timeline as `readableTimeline` reads it (the exports keep the analysis's own).
+ * The overall verdict with its energy and pleasantness (`showAffect`), a strip of coloured
+ * stretches, and the same stretches as a table; the stretches are the timeline as
+ * `readableTimeline` reads it (the exports keep the analysis's own).
  */
-function render(analysis, model) {
+function render(analysis, model, showAffect) {
   const { labels, unsureBelow } = model;
   const overall = reading(analysis.overall, labels, unsureBelow);
   const overallEl = document.getElementById("file-overall");
   overallEl.textContent = overall.headline;
   overallEl.dataset.label = analysis.overall.label;
   document.getElementById("file-overall-detail").textContent = `(${numbers(overall, analysis.overall.probabilities, labels)})`;
-  showAffect(document.getElementById("file-affect"), analysis.overall);
+  showAffect(analysis.overall);
 
   const strip = document.getElementById("timeline-strip");
   const rows = document.getElementById("timeline-rows");

@@ -3,7 +3,7 @@
 // what is said and when comes from controller.js, shared with <voice-emotion-meter>.
 
 import { Microphone } from "./pkg/voice_emotion.js";
-import { showAffect } from "./affect.js";
+import { createAffect } from "./affect.js";
 import { createBars } from "./bars.js";
 import { createController } from "./controller.js";
 import { readingClass } from "./emotions.js";
@@ -11,7 +11,11 @@ import { createHistory } from "./history.js";
 
 const WORKLET = new URL("capture-worklet.js", import.meta.url).href;
 
-export function setUpLive(model) {
+/**
+ * Wires the live panel to `model`. `onStart` is called when listening starts (the page stops a
+ * practice attempt then: one microphone at a time). Returns `{ stop() }`.
+ */
+export function setUpLive(model, onStart) {
   const section = document.getElementById("live");
   const startButton = document.getElementById("start");
   const stopButton = document.getElementById("stop");
@@ -21,7 +25,7 @@ export function setUpLive(model) {
   const dominantDetail = document.getElementById("dominant-detail");
   const simpleShape = document.getElementById("simple-shape");
   const simpleWord = document.getElementById("simple-word");
-  const affect = document.getElementById("affect");
+  const showAffect = createAffect(document.getElementById("affect"));
   const { labels, unsureBelow } = model;
   const history = createHistory(document.getElementById("history-strip"), document.getElementById("history-summary"));
   let predictions = 0;
@@ -40,7 +44,7 @@ export function setUpLive(model) {
         dominant.textContent = headline;
         dominant.dataset.label = reading?.names[0] ?? "";
         dominantDetail.textContent = detail;
-        showAffect(affect, heard);
+        showAffect(heard);
         simpleWord.textContent = word;
         simpleShape.className = `shape ${reading ? readingClass(reading) : ""}`;
         micMessage.textContent = message;
@@ -57,6 +61,7 @@ export function setUpLive(model) {
   });
 
   startButton.addEventListener("click", async () => {
+    onStart();
     startButton.disabled = true;
     if (await controller.start()) {
       stopButton.disabled = false;
@@ -66,11 +71,14 @@ export function setUpLive(model) {
     }
   });
 
-  stopButton.addEventListener("click", () => {
+  const stop = () => {
     controller.stop();
     history.clear(); // the history is never kept beyond the session that made it
     stopButton.disabled = true;
     startButton.disabled = false;
+  };
+  stopButton.addEventListener("click", () => {
+    stop();
     startButton.focus();
   });
 
@@ -80,4 +88,5 @@ export function setUpLive(model) {
 
   startButton.disabled = false;
   simpleToggle.disabled = false;
+  return { stop };
 }

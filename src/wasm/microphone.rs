@@ -1,9 +1,10 @@
-//! Live capture wired from Rust: getUserMedia -> AudioContext -> AudioWorkletNode -> [`Recognizer`].
+//! Live capture wired from Rust: getUserMedia -> AudioContext -> AudioWorkletNode -> a
+//! [`Recognizer`] ([`Microphone`]) or an [`Attempt`] ([`AttemptRecorder`]).
 //! The one piece of JavaScript on this path is the worklet processor (`www/capture-worklet.js`):
 //! it must run on the audio thread, and it only batches.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Float32Array, Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -14,8 +15,10 @@ use web_sys::{
     MessageEvent,
 };
 
+use serde::Serialize;
+
 use super::{JsModel, to_js};
-use crate::{EmotionModel, Recognizer};
+use crate::{Attempt, EmotionModel, Recognizer};
 
 /// The name `capture-worklet.js` registers its processor under.
 const PROCESSOR: &str = "capture-processor";
@@ -25,12 +28,212 @@ const RESUME_TIMEOUT_MS: i32 = 2000;
 /// The microphone feeding a recognizer: `start()` on a click, `stop()` releases the device.
 #[wasm_bindgen]
 pub struct Microphone {
-    shared: Rc<Shared>,
-}
-
-struct Shared {
+    capture: Rc<Capture>,
     model: EmotionModel,
     on_prediction: Function,
+}
+
+#[wasm_bindgen]
+impl Microphone {
+    /// A microphone that scores with `model` and calls `onPrediction` with each prediction
+    /// (`{time, emotion}`, as `Recognizer.push` returns). `workletUrl` locates
+    /// `capture-worklet.js`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        model: &JsModel,
+        #[wasm_bindgen(js_name = onPrediction)] on_prediction: Function,
+        #[wasm_bindgen(js_name = workletUrl)] worklet_url: String,
+    ) -> Microphone {
+        Microphone {
+            capture: Capture::new(worklet_url),
+            model: model.model.clone(),
+            on_prediction,
+        }
+    }
+
+    /// Asks for the microphone and starts listening. Call it from a click: browsers only let
+    /// audio start on a user gesture. Rejects with an `Error` whose `name` is a stable cause and
+    /// whose `message` is the browser's technical detail (not words for a person: the page
+    /// chooses those from the name, see `www/messages.js`). The causes are getUserMedia's own
+    /// (`NotAllowedError`, `SecurityError`, `NotFoundError`, `OverconstrainedError` (WebKit's
+    /// answer when there is no microphone), `NotReadableError`, `AbortError`, ...) or ours:
+    /// `NotSupportedError` (no `navigator.mediaDevices`: not a secure context), `SuspendedError`
+    /// (the audio context did not run within 2 s), `WorkletError` (the worklet did not load) and
+    /// `RecognizerError`.
+    pub fn start(&self) -> Result<Promise, JsValue> {
+        let (model, on_prediction) = (self.model.clone(), self.on_prediction.clone());
+        self.capture.start(move |rate| {
+            let mut recognizer =
+                Recognizer::new(model, rate).map_err(|e| named_error("RecognizerError", &e.to_string()))?;
+            Ok(Box::new(move |samples: &[f32]| {
+                match recognizer.push(samples).map(|mut p| p.pop()) {
+                    Ok(Some(prediction)) => deliver(&on_prediction, to_js(&prediction).map_err(JsValue::from)),
+                    Ok(None) => {}
+                    Err(e) => web_sys::console::error_1(&e.to_string().into()),
+                }
+            }))
+        })
+    }
+
+    /// Stops listening: the microphone track is stopped (the browser's indicator goes off) and
+    /// the audio context closed.
+    pub fn stop(&self) {
+        self.capture.stop();
+    }
+
+    /// Whether the microphone is capturing now.
+    #[wasm_bindgen(getter)]
+    pub fn running(&self) -> bool {
+        self.capture.running()
+    }
+
+    /// The rate the audio context runs at, while running (Hz).
+    #[wasm_bindgen(getter, js_name = sampleRate)]
+    pub fn sample_rate(&self) -> Option<f32> {
+        self.capture.sample_rate()
+    }
+}
+
+/// The microphone recording one spoken attempt at a time (the page's practice view): each
+/// `start()` begins an attempt, which ends by itself once the speaker has spoken and paused
+/// (or after 20 s), or when `finish()` is called; the microphone is then released and the
+/// attempt analysed as a file of the same audio would be.
+#[wasm_bindgen]
+pub struct AttemptRecorder {
+    capture: Rc<Capture>,
+    model: EmotionModel,
+    on_progress: Function,
+    on_ended: Function,
+    attempt: Rc<RefCell<Option<Attempt>>>,
+}
+
+#[wasm_bindgen]
+impl AttemptRecorder {
+    /// A recorder that analyses with `model`. `onProgress` gets `{seconds, heardSpeech}` as the
+    /// attempt goes on (with each batch of audio the worklet sends); `onEnded` gets the attempt's analysis (`{duration,
+    /// speech_seconds, overall, timeline}`, `overall` null when nobody spoke), or an `Error` if it
+    /// could not be analysed. `workletUrl` locates `capture-worklet.js`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        model: &JsModel,
+        #[wasm_bindgen(js_name = onProgress)] on_progress: Function,
+        #[wasm_bindgen(js_name = onEnded)] on_ended: Function,
+        #[wasm_bindgen(js_name = workletUrl)] worklet_url: String,
+    ) -> AttemptRecorder {
+        AttemptRecorder {
+            capture: Capture::new(worklet_url),
+            model: model.model.clone(),
+            on_progress,
+            on_ended,
+            attempt: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// Asks for the microphone and starts an attempt (a no-op while one is going on). Call it
+    /// from a click; it rejects as `Microphone.start` does.
+    pub fn start(&self) -> Result<Promise, JsValue> {
+        let (model, on_progress) = (self.model.clone(), self.on_progress.clone());
+        let slot = self.attempt.clone();
+        let ending = self.ending();
+        self.capture.start(move |rate| {
+            let attempt = Attempt::new(model, rate).map_err(|e| named_error("RecognizerError", &e.to_string()))?;
+            slot.replace(Some(attempt));
+            Ok(Box::new(move |samples: &[f32]| {
+                let mut current = slot.borrow_mut();
+                let Some(attempt) = current.as_mut() else { return };
+                let ended = match attempt.push(samples) {
+                    Ok(ended) => ended,
+                    Err(e) => {
+                        web_sys::console::error_1(&e.to_string().into());
+                        return;
+                    }
+                };
+                let progress = Progress {
+                    seconds: attempt.seconds(),
+                    heard_speech: attempt.heard_speech(),
+                };
+                drop(current);
+                deliver(&on_progress, to_js(&progress).map_err(JsValue::from));
+                if ended {
+                    // After this batch: ending drops the capture that is running this sink.
+                    let ending = ending.clone();
+                    wasm_bindgen_futures::spawn_local(async move { ending.conclude() });
+                }
+            }))
+        })
+    }
+
+    /// Ends the attempt now and analyses what it holds (a no-op when none is going on).
+    pub fn finish(&self) {
+        self.ending().conclude();
+    }
+
+    /// Abandons the attempt: the microphone is released and nothing is reported.
+    pub fn stop(&self) {
+        self.capture.stop();
+        self.attempt.take();
+    }
+
+    /// Whether an attempt is being recorded now.
+    #[wasm_bindgen(getter)]
+    pub fn running(&self) -> bool {
+        self.capture.running()
+    }
+
+    /// Weak: the capture holds the sink that ends the attempt, which must not keep it alive.
+    fn ending(&self) -> Ending {
+        Ending {
+            capture: Rc::downgrade(&self.capture),
+            attempt: Rc::downgrade(&self.attempt),
+            on_ended: self.on_ended.clone(),
+        }
+    }
+}
+
+/// What `onProgress` gets.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Progress {
+    seconds: f64,
+    heard_speech: bool,
+}
+
+/// How an attempt ends, by itself or by `finish()`: the device released, then the analysis reported.
+#[derive(Clone)]
+struct Ending {
+    capture: Weak<Capture>,
+    attempt: Weak<RefCell<Option<Attempt>>>,
+    on_ended: Function,
+}
+
+impl Ending {
+    fn conclude(&self) {
+        if let Some(capture) = self.capture.upgrade() {
+            capture.stop();
+        }
+        let Some(attempt) = self.attempt.upgrade().and_then(|slot| slot.take()) else {
+            return;
+        };
+        let result = attempt
+            .finish()
+            .map_err(|e| js_sys::Error::new(&e.to_string()).into())
+            .and_then(|analysis| to_js(&analysis).map_err(JsValue::from));
+        deliver(&self.on_ended, Ok(result.unwrap_or_else(|error| error)));
+    }
+}
+
+/// Calls `callback` with `value`; a failure is logged (nobody else could hear it).
+fn deliver(callback: &Function, value: Result<JsValue, JsValue>) {
+    if let Err(e) = value.and_then(|value| callback.call1(&JsValue::NULL, &value)) {
+        web_sys::console::error_1(&e);
+    }
+}
+
+/// What a capture does with each batch of samples: made once the device's rate is known.
+type Sink = Box<dyn FnMut(&[f32])>;
+
+/// The device side every microphone class shares: getUserMedia -> AudioContext -> worklet -> a sink.
+struct Capture {
     worklet_url: String,
     session: RefCell<Option<Session>>,
     /// Bumped by every start and stop, so a start that a stop overtook gives up its devices.
@@ -46,45 +249,28 @@ struct Session {
     on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
 }
 
-#[wasm_bindgen]
-impl Microphone {
-    /// A microphone that scores with `model` and calls `onPrediction` with each prediction
-    /// (`{time, emotion}`, as `Recognizer.push` returns). `workletUrl` locates
-    /// `capture-worklet.js`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        model: &JsModel,
-        #[wasm_bindgen(js_name = onPrediction)] on_prediction: Function,
-        #[wasm_bindgen(js_name = workletUrl)] worklet_url: String,
-    ) -> Microphone {
-        Microphone {
-            shared: Rc::new(Shared {
-                model: model.model.clone(),
-                on_prediction,
-                worklet_url,
-                session: RefCell::new(None),
-                generation: Cell::new(0),
-            }),
-        }
+impl Capture {
+    fn new(worklet_url: String) -> Rc<Capture> {
+        Rc::new(Capture {
+            worklet_url,
+            session: RefCell::new(None),
+            generation: Cell::new(0),
+        })
     }
 
-    /// Asks for the microphone and starts listening. Call it from a click: browsers only let
-    /// audio start on a user gesture. Rejects with an `Error` whose `name` is a stable cause and
-    /// whose `message` is the browser's technical detail (not words for a person: the page
-    /// chooses those from the name, see `www/messages.js`). The causes are getUserMedia's own
-    /// (`NotAllowedError`, `SecurityError`, `NotFoundError`, `OverconstrainedError` (WebKit's
-    /// answer when there is no microphone), `NotReadableError`, `AbortError`, ...) or ours:
-    /// `NotSupportedError` (no `navigator.mediaDevices`: not a secure context), `SuspendedError`
-    /// (the audio context did not run within 2 s), `WorkletError` (the worklet did not load) and
-    /// `RecognizerError`.
-    pub fn start(&self) -> Result<Promise, JsValue> {
-        if self.shared.session.borrow().is_some() {
+    /// Opens the microphone and feeds each batch to the sink `make_sink(rate)` makes for the
+    /// device's rate; resolves once audio flows (at once if it already does).
+    fn start(
+        self: &Rc<Self>,
+        make_sink: impl FnOnce(u32) -> Result<Sink, JsValue> + 'static,
+    ) -> Result<Promise, JsValue> {
+        if self.session.borrow().is_some() {
             return Ok(Promise::resolve(&JsValue::UNDEFINED));
         }
-        let generation = self.shared.generation.get() + 1;
-        self.shared.generation.set(generation);
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
         // Created before any await, while the click still counts as a gesture (autoplay policy).
-        // Its rate is whatever the device runs at; the recognizer resamples.
+        // Its rate is whatever the device runs at; the sink resamples.
         let session = Session {
             context: AudioContext::new()?,
             stream: None,
@@ -92,39 +278,35 @@ impl Microphone {
             node: None,
             on_message: None,
         };
-        let shared = self.shared.clone();
+        let capture = self.clone();
         Ok(future_to_promise(async move {
-            let session = shared.connect(session).await?;
+            let session = capture.connect(session, make_sink).await?;
             // A stop() during the awaits wins: the session is dropped, releasing the device.
-            if shared.generation.get() == generation {
-                shared.session.replace(Some(session));
+            if capture.generation.get() == generation {
+                capture.session.replace(Some(session));
             }
             Ok(JsValue::UNDEFINED)
         }))
     }
 
-    /// Stops listening: the microphone track is stopped (the browser's indicator goes off) and
-    /// the audio context closed.
-    pub fn stop(&self) {
-        self.shared.generation.set(self.shared.generation.get() + 1);
-        self.shared.session.take();
+    fn stop(&self) {
+        self.generation.set(self.generation.get() + 1);
+        self.session.take();
     }
 
-    /// Whether the microphone is capturing now.
-    #[wasm_bindgen(getter)]
-    pub fn running(&self) -> bool {
-        self.shared.session.borrow().is_some()
+    fn running(&self) -> bool {
+        self.session.borrow().is_some()
     }
 
-    /// The rate the audio context runs at, while running (Hz).
-    #[wasm_bindgen(getter, js_name = sampleRate)]
-    pub fn sample_rate(&self) -> Option<f32> {
-        self.shared.session.borrow().as_ref().map(|s| s.context.sample_rate())
+    fn sample_rate(&self) -> Option<f32> {
+        self.session.borrow().as_ref().map(|s| s.context.sample_rate())
     }
-}
 
-impl Shared {
-    async fn connect(&self, mut session: Session) -> Result<Session, JsValue> {
+    async fn connect(
+        &self,
+        mut session: Session,
+        make_sink: impl FnOnce(u32) -> Result<Sink, JsValue>,
+    ) -> Result<Session, JsValue> {
         let context = session.context.clone();
         let stream = open_microphone().await?;
         session.stream = Some(stream.clone());
@@ -148,23 +330,10 @@ impl Shared {
         session.source = Some(source.into());
         session.node = Some(node.clone());
 
-        let mut recognizer = Recognizer::new(self.model.clone(), context.sample_rate() as u32)
-            .map_err(|e| named_error("RecognizerError", &e.to_string()))?;
-        let on_prediction = self.on_prediction.clone();
+        let mut sink = make_sink(context.sample_rate() as u32)?;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Ok(samples) = event.data().dyn_into::<Float32Array>() else {
-                return;
-            };
-            let newest = recognizer.push(&samples.to_vec()).map(|mut p| p.pop());
-            let delivered = match newest {
-                Ok(Some(prediction)) => to_js(&prediction)
-                    .map_err(JsValue::from)
-                    .and_then(|value| on_prediction.call1(&JsValue::NULL, &value)),
-                Ok(None) => Ok(JsValue::UNDEFINED),
-                Err(e) => Err(e.to_string().into()),
-            };
-            if let Err(e) = delivered {
-                web_sys::console::error_1(&e);
+            if let Ok(samples) = event.data().dyn_into::<Float32Array>() {
+                sink(&samples.to_vec());
             }
         });
         node.port()?.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

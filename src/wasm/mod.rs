@@ -1,6 +1,7 @@
 //! The JavaScript API: a thin wasm-bindgen layer over the core. One `Model` (the shipped one, or
 //! any other from its bytes) makes the rest: a live `Recognizer`, an `Analyzer` for a clip's
-//! samples, a `FileAnalysis` for a file's bytes, the [`Microphone`], and the exports.
+//! samples, a `FileAnalysis` for a file's bytes, the [`Microphone`] and the [`AttemptRecorder`], and
+//! the exports.
 //! Results cross as plain objects (serde-wasm-bindgen); errors become JS `Error`s.
 
 mod microphone;
@@ -9,7 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{Analysis, Analyzer, CsvWriter, EmotionModel, Error, FileAnalysis, MelFrontEnd, Recognizer, Report};
-pub use microphone::Microphone;
+pub use microphone::{AttemptRecorder, Microphone};
 
 fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())

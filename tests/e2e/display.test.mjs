@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createController } from "../../www/controller.js";
-import { affectWords, numbers, reading } from "../../www/emotions.js";
+import { affectWords, attemptAnswer, numbers, reading } from "../../www/emotions.js";
 import { summarize } from "../../www/history.js";
 import { HOLD_SECONDS, createHold, createVerdict } from "../../www/hold.js";
 import { microphoneMessage } from "../../www/messages.js";
@@ -48,6 +48,26 @@ test("a sure verdict is a sentence about the voice, with an adjective", () => {
 test("energy and pleasantness name the side the voice is on and how likely", () => {
   assert.deepEqual(affectWords({ arousal: 0.82, valence: 0.2 }), { energy: "high 82 %", pleasantness: "low 80 %" });
   assert.deepEqual(affectWords({ arousal: 0.5, valence: 0.49 }), { energy: "high 50 %", pleasantness: "low 51 %" });
+});
+
+test("a practice attempt's answer names what it sounded like and where the aim came", () => {
+  const answer = (weights, target) => attemptAnswer(weights && emotion(weights), target, LABELS, UNSURE_BELOW);
+  const happyThenCalm = { happy: 0.5, calm: 0.3 };
+  assert.deepEqual(answer(happyThenCalm, "happy"), { reading: read(happyThenCalm), verdict: "That sounded happy, as you meant.", score: 0.5 });
+  assert.equal(answer(happyThenCalm, "calm").verdict, "That sounded happy. Calm came second.");
+  assert.equal(answer(happyThenCalm, "calm").score, 0.3);
+  // The other six share what is left: equal, so each came third; the adjective for a noun label.
+  assert.equal(answer(happyThenCalm, "disgust").verdict, "That sounded happy. Disgusted came third.");
+  assert.equal(answer({ happy: 0.5, calm: 0.3, sad: 0.1, angry: 0.04, fearful: 0.03, disgust: 0.02, surprised: 0.01 }, "neutral").verdict,
+    "That sounded happy. Neutral came last.");
+  // Not sure: the two it could be, and the aim's place only when it is not one of them.
+  assert.equal(answer({ calm: 0.35, sad: 0.3 }, "sad").verdict, "Not sure: that could be calm or sad.");
+  assert.equal(answer({ calm: 0.35, sad: 0.3 }, "angry").verdict, "Not sure: that could be calm or sad. Angry came third.");
+  assert.deepEqual(answer(null, "angry"), {
+    reading: read(null),
+    verdict: "No speech was heard. Try again, reading the sentence aloud.",
+    score: null,
+  });
 });
 
 test('"not sure" says which two the voice could be', () => {

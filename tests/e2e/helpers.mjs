@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { runInNewContext } from "node:vm";
 import { AxeBuilder } from "@axe-core/playwright";
 import { chromium } from "playwright-core";
+import { attemptAnswer } from "../../www/emotions.js";
 
 // http-server's dependencies use a deprecated Node API; the warning is noise in test logs.
 process.noDeprecation = true;
@@ -240,26 +241,30 @@ export function wavSamples(path) {
   return { rate, samples };
 }
 
-/** What the CLI writes for `file` with `classify --format FORMAT --timeline`, run in the file's folder. */
+/**
+ * What the CLI writes for `file` (or several files of one folder) with `classify --format FORMAT
+ * --timeline`, run in the file's folder.
+ */
 export function cliOutput(file, format) {
+  const files = [file].flat();
   return execFileSync(
     "cargo",
     ["run", "--quiet", "--features", "cli", "--manifest-path", join(ROOT, "Cargo.toml"), "--bin", "voice-emotion", "--",
-      "classify", "--format", format, "--timeline", basename(file)],
-    { cwd: dirname(file), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+      "classify", "--format", format, "--timeline", ...files.map((f) => basename(f))],
+    { cwd: dirname(files[0]), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
 }
 
 /** What the CLI says about `file` (`classify --format jsonl --timeline`), parsed. */
 export const cli = (file) => JSON.parse(cliOutput(file, "jsonl"));
 
-/** The CLI's timeline (the Results schema) as the JS API's analysis has it: probabilities in label order. */
+/** An emotion of the CLI's (the Results schema) as the JS API has it: probabilities in label order. */
+export const apiEmotion = ({ label, confidence, arousal, valence, probabilities }, labels) =>
+  label && { label, confidence, arousal, valence, probabilities: labels.map((l) => probabilities[l]) };
+
+/** The CLI's timeline as the JS API's analysis has it. */
 export const apiTimeline = (timeline, labels) =>
-  timeline.map(({ start, end, label, confidence, arousal, valence, probabilities }) => ({
-    start,
-    end,
-    emotion: label && { label, confidence, arousal, valence, probabilities: labels.map((l) => probabilities[l]) },
-  }));
+  timeline.map((segment) => ({ start: segment.start, end: segment.end, emotion: apiEmotion(segment, labels) }));
 
 /** The live view as a person sees it: state, verdict words and label, the eight bars (run in the page). */
 export const readLiveView = () => ({
@@ -281,6 +286,58 @@ export function liveVerdict(views, labels) {
   const heard = speech.filter((v, i) => i === 0 || v.bars.join() !== speech[i - 1].bars.join());
   const mean = labels.map((_, i) => heard.reduce((sum, v) => sum + v.bars[i], 0) / heard.length);
   return { speech, heard, mean, label: labels[argmax(mean)] };
+}
+
+/** The practice view as a person sees it: state, answer, score, scales, attempts (run in the page). */
+export const readPractice = () => ({
+  state: document.getElementById("practice").dataset.state,
+  verdict: document.getElementById("practice-verdict").textContent,
+  reading: document.getElementById("practice-result").dataset.reading,
+  score: document.getElementById("practice-score").value,
+  scoreWords: document.getElementById("practice-score-words").textContent,
+  affect: [...document.querySelectorAll("#practice-affect meter")].map((m) => m.value),
+  announced: document.getElementById("practice-announcer").textContent,
+  rows: [...document.querySelectorAll("#practice-attempts tr")].map((tr) => [...tr.cells].map((td) => td.textContent)),
+  focused: document.activeElement.id,
+});
+
+/**
+ * The CLI's analyses of `wav` after 0 to 0.48 s of silence, in 20 ms steps: a microphone starts
+ * wherever the device starts, so its windows can fall anywhere on the speech, and the numbers move
+ * with them (by up to 0.16 on the angry clip's score).
+ */
+export function cliAlignments(wav) {
+  const files = Array.from({ length: 25 }, (_, i) => {
+    const lead = (i * 0.02).toFixed(2);
+    const file = join(dirname(wav), `lead-${lead}.wav`);
+    execFileSync("sox", ["-D", wav, file, "pad", lead, "0"]);
+    return file;
+  });
+  return cliOutput(files, "jsonl").trim().split("\n").map((line) => JSON.parse(line));
+}
+
+/**
+ * Checks a practice answer (`readPractice`) aimed at "angry" against the CLI's analyses of the
+ * same speech at every alignment (`cliAlignments`): words one of them gives, and the score, energy
+ * and pleasantness within their range. Returns the figures, for the log.
+ */
+export function assertPracticeAnswer(shown, alignments, labels, unsureBelow) {
+  const answers = alignments.map((a) => attemptAnswer(apiEmotion(a, labels), "angry", labels, unsureBelow));
+  assert.ok(answers.some((a) => a.reading.key === shown.reading && a.verdict === shown.verdict), `${shown.reading}: ${shown.verdict}`);
+  assert.ok(answers.some((a) => a.reading.name === shown.rows.at(-1)[2]), `${shown.rows.at(-1)}`);
+  const range = (values) => [Math.min(...values), Math.max(...values)];
+  const figures = [];
+  for (const [name, value, of] of [
+    ["angry", shown.score, (a) => a.probabilities.angry],
+    ["arousal", shown.affect[0], (a) => a.arousal],
+    ["valence", shown.affect[1], (a) => a.valence],
+  ]) {
+    const [low, high] = range(alignments.map(of));
+    // 0.01: the browser's resampler and float rounding, beyond the alignment.
+    assert.ok(value >= low - 0.01 && value <= high + 0.01, `${name} ${value}, the CLI ${low}-${high}`);
+    figures.push(`${name} ${value.toFixed(3)} (CLI ${low.toFixed(3)}-${high.toFixed(3)})`);
+  }
+  return `${figures.join(", ")}: "${shown.verdict}"`;
 }
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));

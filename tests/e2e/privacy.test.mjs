@@ -117,7 +117,7 @@ for (const { microphone, error, words } of [
   { microphone: "deny", error: "NotAllowedError", words: /^Microphone access was denied\./ },
   { microphone: "none", error: "NotFoundError", words: /^No microphone was found\./ },
 ]) {
-  test(`microphone ${microphone}: a clear message, and Start works again`, async () => {
+  test(`microphone ${microphone}: a clear message in the live and practice views, and Start works again`, async () => {
     const context = await launch({ microphone });
     try {
       const { page, errors } = await openPage(context, server.url);
@@ -129,6 +129,14 @@ for (const { microphone, error, words } of [
       assert.equal(await page.isEnabled("#start"), true);
       assert.equal(await page.isEnabled("#stop"), false);
       await captureState(page, `mic-${microphone}`);
+      // The practice view's microphone: the same words, and its Start works again.
+      await page.click("#practice-start");
+      await page.waitForSelector("#practice-message:not([hidden])");
+      assert.match(await page.textContent("#practice-message"), words);
+      assert.equal(await page.getAttribute("#practice", "data-state"), "error");
+      assert.equal(await page.isEnabled("#practice-start"), true);
+      assert.equal(await page.isEnabled("#practice-stop"), false);
+      await captureState(page, `practice-mic-${microphone}`);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

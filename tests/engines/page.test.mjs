@@ -2,7 +2,8 @@
 // uses it: it loads; a real speech file picked in the file view gives the CLI's label and
 // timeline; live, a real utterance played into a virtual microphone (PulseAudio, see
 // virtual-mic.mjs: getUserMedia, the AudioContext at the device's rate and the worklet, as with a
-// person's microphone) shows the CLI's label, and silence shows no speech; no request leaves the
+// person's microphone) shows the CLI's label, and silence shows no speech; a practice attempt
+// through the same microphone ends by itself and answers as the CLI does; no request leaves the
 // machine and nothing is stored; a missing, a refused and a paused microphone give the same words
 // as in every other engine. Screenshots of each state go to artifacts/ as ENGINE-*.png.
 
@@ -15,11 +16,14 @@ import {
   ROOT,
   angryWav,
   apiTimeline,
+  assertPracticeAnswer,
   cli,
+  cliAlignments,
   foreignRequests,
   onlyAppFiles,
   liveVerdict,
   readLiveView,
+  readPractice,
   readStoredItems,
   scratch,
   serve,
@@ -36,11 +40,12 @@ const SILENCE_SECONDS = 4;
 const LOAD_TIMEOUT = 120000;
 const STATE_TIMEOUT = 60000;
 
-let server, wav, expected, microphone, browser;
+let server, wav, expected, alignments, microphone, browser;
 
 before(async () => {
   wav = angryWav(scratch(), SILENCE_SECONDS);
   expected = cli(wav);
+  alignments = cliAlignments(wav);
   server = await serve();
   microphone = await startVirtualMicrophone();
   browser = await launch(ENGINE, { microphone: "real", env: microphone.env });
@@ -153,6 +158,31 @@ test(`${ENGINE}: live, silence shows no speech and a real utterance through the 
   await browser.click("#stop");
   assert.equal(await browser.evaluate(liveState), "idle");
   console.log(`live: CLI says ${expected.label}; ${ENGINE} showed ${heard.length} predictions with speech, mean ${mean.map((p) => p.toFixed(2))}`);
+});
+
+test(`${ENGINE}: practice, an attempt through the microphone ends by itself and answers as the CLI does`, async () => {
+  await browser.click('#practice-targets input[value="angry"]');
+  await browser.click("#practice-start");
+  // Nothing plays yet: the attempt waits for speech.
+  await waitFor(browser, () => document.getElementById("practice").dataset.state === "waiting", {
+    timeout: STATE_TIMEOUT,
+    what: "the attempt to listen",
+  });
+  assert.deepEqual(
+    await browser.evaluate(() => ["practice-start", "practice-stop"].map((id) => document.getElementById(id).disabled)),
+    [true, false],
+  );
+  await browser.screenshot(`${ENGINE}-5-practice-waiting`);
+  const played = microphone.play(wav);
+  // The file's silence after the utterance is the pause that ends the attempt.
+  const shown = await waitFor(browser, () => document.getElementById("practice").dataset.state === "done", {
+    timeout: STATE_TIMEOUT,
+    what: "the attempt's answer",
+  }).then(() => browser.evaluate(readPractice));
+  await played;
+  console.log(`practice: ${assertPracticeAnswer(shown, alignments, MODEL.labels, MODEL.unsureBelow)}`);
+  assert.equal(shown.rows.length, 1);
+  await browser.screenshot(`${ENGINE}-6-practice-answer`);
 });
 
 test(`${ENGINE}: nothing was stored and no request left this machine`, async () => {
