@@ -1,6 +1,7 @@
 // <voice-emotion-meter>: the page's live view in one tag, for other pages (an assistive app, say).
-// A Start/Stop button, the verdict in words, the eight bars, and a polite live region that speaks
-// the verdict at most every few seconds, all as on the page (controller.js). Runs on the device.
+// A Start/Stop button, the verdict in words, energy and pleasantness, the eight bars, and a polite
+// live region that speaks the verdict at most every few seconds, all as on the page
+// (controller.js). Runs on the device.
 //
 //   <voice-emotion-meter model="other.json"></voice-emotion-meter>
 //   model            another model: its metadata JSON, which names its trunk and head ONNX files
@@ -10,6 +11,7 @@
 //                    "error": detail the Error (the element shows its message too)
 //   start(), stop(), listening, state
 
+import { createAffect } from "./affect.js";
 import { createBars } from "./bars.js";
 import { createController } from "./controller.js";
 import { createListener } from "./engine.js";
@@ -24,6 +26,7 @@ TEMPLATE.innerHTML = `
     <p class="detail" part="detail"></p>
   </div>
   <p class="caveat" part="caveat">This is how the voice sounds, not how the person feels.</p>
+  <p id="affect" part="affect"></p>
   <ul class="bars" part="bars" aria-label="How likely each emotion is"></ul>
   <p class="visually-hidden" aria-live="polite" aria-atomic="true"></p>`;
 
@@ -45,6 +48,7 @@ export class VoiceEmotionMeter extends HTMLElement {
       detail: find(".detail"),
       bars: find(".bars"),
       region: find("[aria-live]"),
+      showAffect: createAffect(find("#affect")),
     };
     const internals = this.attachInternals();
     internals.role = "group";
@@ -104,11 +108,12 @@ export class VoiceEmotionMeter extends HTMLElement {
   }
 
   /** Draws what the controller (or a failed load) gives; the button's words follow the state. */
-  #show({ state, headline, detail, message }) {
+  #show({ state, headline, detail, affect = null, message }) {
     if (state !== this.#state) this.#ui.button.textContent = state === "listening" ? "Stop listening" : "Start listening";
     this.#state = state;
     this.#ui.headline.textContent = headline;
     this.#ui.detail.textContent = detail;
+    this.#ui.showAffect(affect);
     this.#ui.message.textContent = message;
     this.#ui.message.hidden = !message;
   }

@@ -119,6 +119,14 @@ test("the installed package, alone in a page: a file and the meter's microphone 
     { timeout: 30000 },
   );
   await captureState(page, "meter-3-speech");
+  // Energy and pleasantness under the verdict, as on the page.
+  const scales = await meter.locator("#affect").evaluate((affect) => ({
+    shown: !affect.classList.contains("empty"),
+    values: [...affect.querySelectorAll("meter")].map((m) => m.value),
+    words: [...affect.querySelectorAll(".words")].map((w) => w.textContent),
+  }));
+  assert.ok(scales.shown && scales.values.length === 2 && scales.values.every((v) => v >= 0 && v <= 1), JSON.stringify(scales));
+  for (const words of scales.words) assert.match(words, /^(high|low) \d+ %$/);
   const { predictions, verdicts } = await page.evaluate(() => window.heard);
   assert.ok(verdicts.some((v) => v.kind === "speech" && v.headline === sounds), JSON.stringify(verdicts));
   const speech = predictions.filter((p) => p.emotion);
