@@ -14,9 +14,10 @@ import numpy as np
 
 from . import acoustics, unseen
 from .acoustics import TRAINING_SEEDS, random_chain, seed_of
-from .config import RECIPE
+from .config import FRONTEND, RECIPE
 from .data import load_manifest, same_speaker, select, speaker_folds, split
 from .features import cache_dir, clip_features, load_audio, log_mel
+from .reference import reference_mates, shape
 
 
 class ClipAudio(Sequence):
@@ -42,18 +43,31 @@ def _render(job: tuple) -> None:
     tmp.replace(out)
 
 
-def _load_all(jobs: list, workers: int) -> list:
-    """Renders the jobs whose file is missing (in workers processes), then loads every file in order."""
+def _render_shape(job: tuple) -> None:
+    """Saves the spectral shape (training.reference.shape; NaN for none) of clips under one effect: (data dir,
+    clip paths, output path, effect, babble talkers), each clip rendered with the effect's own seed, so all
+    of them go through the same room, device and noise."""
+    data_dir, paths, out, effect, sources = job
+    talkers = ClipAudio(data_dir, sources)
+    found = shape([log_mel(effect(load_audio(Path(data_dir) / p), babble_sources=talkers)) for p in paths])
+    tmp = out.with_suffix(f".{os.getpid()}.tmp.npy")
+    np.save(tmp, np.full(FRONTEND["n_mels"], np.nan, np.float32) if found is None else found)
+    tmp.replace(out)
+
+
+def _load_all(jobs: list, workers: int, render=_render) -> list:
+    """Renders the jobs whose file is missing with `render` (in workers processes), then loads every file in
+    order."""
     missing = [j for j in jobs if not j[2].exists()]
     if missing:
         for j in missing:
             j[2].parent.mkdir(parents=True, exist_ok=True)
         if workers > 1:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pool.map(_render, missing, chunksize=8)
+                pool.map(render, missing, chunksize=8)
         else:
             for j in missing:
-                _render(j)
+                render(j)
     return [np.load(j[2]) for j in jobs]
 
 
@@ -146,23 +160,54 @@ def validation_features(clips: list, val_voices: tuple, data_dir: Path, cache_ro
     return out
 
 
-def training_copies(clips: list, recipe, data_dir: Path, cache_root: Path, workers: int = 2) -> list:
-    """The recipe's multi-condition feature sets (acoustics.random_chain): [copy][clip] mel, a clip's babble
-    from its babble_talkers."""
+def _training_chains(clips: list, recipe):
+    """Per multi-condition copy k: (its cache folder's name, [(clip, its effect, its babble talkers)])."""
     talkers = {v: [o.path for o in mates] for v, mates in babble_talkers(clips, speaker_folds(clips, recipe.folds)).items()}
-    keys = {v: _key(paths) for v, paths in talkers.items()}
-    root = _root(cache_root)
-    sets = []
     shares = {"room_share": recipe.copy_room_share, "noise_share": recipe.copy_noise_share,
               "babble_share": recipe.babble_share, "room_bands": recipe.copy_room_bands,
               "eq_share": recipe.copy_eq_share, "gain_control_share": recipe.copy_gain_control_share}
     mix = "-".join(f"{name.removesuffix('_share')}-{v:g}" for name, v in shares.items())  # room-0.5-noise-0.7-...
     for k in range(recipe.waveform_copies):
-        jobs = [(data_dir, c.path, root / f"train-{k}-{mix}" / f"{c.sha256}-{keys[c.voice]}.npy",
-                 partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256), **shares), talkers[c.voice])
-                for c in clips]
-        sets.append(_load_all(jobs, workers))
+        yield f"train-{k}-{mix}", [(c, partial(random_chain, seed=TRAINING_SEEDS + seed_of("train", k, c.sha256), **shares),
+                                    talkers[c.voice]) for c in clips]
+
+
+def training_copies(clips: list, recipe, data_dir: Path, cache_root: Path, workers: int = 2) -> list:
+    """The recipe's multi-condition feature sets (acoustics.random_chain): [copy][clip] mel, a clip's babble
+    from its babble_talkers."""
+    root = _root(cache_root)
+    return [_load_all([(data_dir, c.path, root / folder / f"{c.sha256}-{_key(src)}.npy", effect, src)
+                       for c, effect, src in chains], workers)
+            for folder, chains in _training_chains(clips, recipe)]
+
+
+def training_reference_shapes(clips: list, recipe, data_dir: Path, cache_root: Path, workers: int = 2) -> list:
+    """[copy][clip] the shape of each clip's reference voice (training.reference) heard through that clip's own
+    multi-condition chain (same room, device and noise), or None."""
+    root = _root(cache_root)
+    mates = reference_mates(clips)
+    sets = []
+    for folder, chains in _training_chains(clips, recipe):
+        jobs = [(data_dir, [clips[j].path for j in m], root / f"{folder}-reference" / f"{c.sha256}-{_key(src)}.npy", effect, src)
+                for (c, effect, src), m in zip(chains, mates)]
+        sets.append([None if np.isnan(s).any() else s for s in _load_all(jobs, workers, _render_shape)])
     return sets
+
+
+def speaker_condition_features(clips: list, val_voices: tuple, data_dir: Path, cache_root: Path, names: tuple,
+                               workers: int = 2) -> dict:
+    """{condition: [mel per clip]} of the fold's held-out clips, every clip of a speaker through the same
+    room, device and noise (the seed is the condition's and the speaker's): a person's own recordings, whose
+    reference voice goes through what their clips go through. Babble as in validation_effects."""
+    root = _root(cache_root)
+    out = {}
+    for name in names:
+        effects = validation_effects(clips, val_voices, name)
+        jobs = [(data_dir, c.path, root / f"{name}-by-speaker" / f"{c.sha256}-{_key(src)}.npy",
+                 partial(CONDITIONS[name].apply, seed=seed_of(name, c.voice) % TRAINING_SEEDS), src)
+                for c, _, src in effects]
+        out[name] = _load_all(jobs, workers)
+    return out
 
 
 def main() -> None:

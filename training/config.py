@@ -86,6 +86,8 @@ class Recipe:
     copy_gain_control_share: float = 0.3  # share of the copies through a device's gain control (acoustics.gain_control)
     normalization: str = "level"          # features.NORMALIZATIONS: each frame moved by the trailing level of the
                                           # whole spectrum ("level") or of each band ("bands")
+    reference_share: float = 0.0          # share of training windows given the speaker's reference voice
+                                          # (training.reference); 0: a model that takes none
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0
     class_balance: bool = True

@@ -35,13 +35,15 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return p / p.sum(axis=-1, keepdims=True)
 
 
-def clip_logits(sess, mels: list, stats: Stats, starts=None) -> list:
+def clip_logits(sess, mels: list, stats: Stats, starts=None, references=None) -> list:
     """Per clip, the logits [windows, n_labels] of every window (all windows, no speech gate). starts[i]:
-    the frames of mels[i] heard before its clip (features.clip_ends); none when omitted."""
+    the frames of mels[i] heard before its clip (features.clip_ends); none when omitted. references[i]: the
+    shape of its speaker's reference voice (training.reference), or None."""
     normalizer = Normalizer(stats)
     starts = starts or [0] * len(mels)
-    return [np.stack([window_logits(sess, w) for w in normalizer.windows(mel, clip_ends(mel.shape[1] - s, s))])
-            for mel, s in zip(mels, starts)]
+    references = references or [None] * len(mels)
+    return [np.stack([window_logits(sess, w) for w in normalizer.windows(mel, clip_ends(mel.shape[1] - s, s), r)])
+            for mel, s, r in zip(mels, starts, references)]
 
 
 def mean_softmax(logits: list, temperature: float = 1.0) -> np.ndarray:
@@ -49,9 +51,9 @@ def mean_softmax(logits: list, temperature: float = 1.0) -> np.ndarray:
     return np.stack([softmax(w, temperature).mean(axis=0) for w in logits])
 
 
-def clip_probabilities(sess, mels: list, stats: Stats, starts=None) -> np.ndarray:
+def clip_probabilities(sess, mels: list, stats: Stats, starts=None, references=None) -> np.ndarray:
     """[clips, n_labels]: per clip, the softmax averaged over every window (clip_logits)."""
-    return mean_softmax(clip_logits(sess, mels, stats, starts))
+    return mean_softmax(clip_logits(sess, mels, stats, starts, references))
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:

@@ -94,6 +94,9 @@ class Stats(typing.NamedTuple):
     std: np.ndarray
     reference_db: float | np.ndarray
     kind: str = "level"
+    # The training voices' typical spectral shape (training.reference.voice_shape), for a model that takes a
+    # reference voice; None for one that does not.
+    voice_shape: np.ndarray | None = None
 
 
 def is_real(db: torch.Tensor) -> torch.Tensor:
@@ -130,31 +133,37 @@ class Normalizer:
     """dB frames -> model input, as the runtime does it (src/normalize.rs). Each frame's real elements (above
     the log floor; padding and digital silence stay put) are moved by its trailing level (`trailing_level`:
     of the whole spectrum, or of each band for Stats.kind "bands") minus the training set's reference level;
-    then (db - mean[band]) / std[band]. On [..., n_mels, frames] numpy arrays or torch tensors; the first
-    HISTORY_FRAMES frames lack full history (callers drop them)."""
+    then (db - mean[band]) / std[band]. With a reference voice's shape (training.reference.shape; [..., n_mels])
+    the real elements are also moved by how it differs from Stats.voice_shape. On [..., n_mels, frames] numpy
+    arrays or torch tensors; the first HISTORY_FRAMES frames lack full history (callers drop them)."""
 
     def __init__(self, stats: Stats):
         if stats.kind not in NORMALIZATIONS:
             raise ValueError(f"normalization {stats.kind!r}: not one of {NORMALIZATIONS}")
         self.mean, self.std = np.asarray(stats.mean, np.float32), np.asarray(stats.std, np.float32)
         self.per_band = stats.kind == "bands"
+        self.voice_shape = None if stats.voice_shape is None else torch.as_tensor(np.asarray(stats.voice_shape, np.float32))
         self.reference_db = torch.as_tensor(np.asarray(stats.reference_db, np.float64))
         if self.per_band:
             self.reference_db = self.reference_db[:, None]
 
-    def __call__(self, db):
+    def __call__(self, db, reference=None):
         x = torch.as_tensor(db, dtype=torch.float32)
         real = is_real(x)
         level = trailing_level(x, self.per_band)
         level = torch.where(torch.isnan(level), self.reference_db, level)  # nothing real yet: no shift
         shift = level - self.reference_db
         x = x - (shift.float() if self.per_band else shift.float()[..., None, :]) * real
+        if reference is not None:
+            if self.voice_shape is None:
+                raise ValueError("this normalization takes no reference voice (its Stats has no voice_shape)")
+            x = x - (torch.as_tensor(np.asarray(reference, np.float32)) - self.voice_shape)[..., None] * real
         out = (x - torch.from_numpy(self.mean)[:, None]) / torch.from_numpy(self.std)[:, None]
         return out.numpy() if isinstance(db, np.ndarray) else out
 
-    def windows(self, mel_db: np.ndarray, ends) -> np.ndarray:
+    def windows(self, mel_db: np.ndarray, ends, reference=None) -> np.ndarray:
         """Model inputs [len(ends), n_mels, INPUT_FRAMES] of the windows ending at `ends` (clip frames)."""
-        return self(stream_slices(mel_db, ends))[..., HISTORY_FRAMES:]
+        return self(stream_slices(mel_db, ends), reference)[..., HISTORY_FRAMES:]
 
 
 def band_stats(mels: list, kind: str = "level") -> Stats:

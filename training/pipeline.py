@@ -22,7 +22,8 @@ import torch
 
 from . import affect, calibration, card, runtime
 from .augment import random_window
-from .conditions import acoustic_names, condition_names, conversation_partners, training_copies, validation_features
+from .conditions import (acoustic_names, condition_names, conversation_partners, training_copies,
+                         training_reference_shapes, validation_features)
 from .config import DATA_DIR, KINDS, LABELS, RECIPE, REPO, SMOKE, WORK_DIR
 from .data import (by_corpus, corpus_labels, load_manifest, primary_corpus, select, speaker_folds, split,
                    validated_corpora)
@@ -32,14 +33,23 @@ from .features import HISTORY_FRAMES, Normalizer, Stats, band_stats, clip_featur
 from .make_parity_fixtures import make_fixtures
 from .metadata import decision, metadata, read, write
 from .model import EmotionCNN, multiply_adds
+from .reference import clean_shapes, reference_mates, voice_shape
 from .train import train_model
 
-def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: Path, int8_path: Path,
-                   log) -> Stats:
-    """Train on clips, write the float and int8 ONNX models; returns the normalization they expect."""
-    base = mel_sets[recipe.speeds.index(1.0)]
+def training_stats(clips: list, base: list, recipe) -> Stats:
+    """The normalization a model trained on clips (base: their clean features) expects: band_stats, and for a
+    recipe with references the training voices' shape (training.reference.voice_shape)."""
     stats = band_stats(base, recipe.normalization)
-    model = train_model(clips, mel_sets, stats, recipe, seed, log)
+    return stats._replace(voice_shape=voice_shape(clips, base)) if recipe.reference_share else stats
+
+
+def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: Path, int8_path: Path,
+                   log, references: list = None) -> Stats:
+    """Train on clips (references: as train_model takes them), write the float and int8 ONNX models; returns
+    the normalization they expect."""
+    base = mel_sets[recipe.speeds.index(1.0)]
+    stats = training_stats(clips, base, recipe)
+    model = train_model(clips, mel_sets, stats, recipe, seed, log, references)
     export_model(model, clips, base, stats, recipe, seed, float_path, int8_path)
     return stats
 
@@ -111,9 +121,11 @@ def _train(job: Training, data_dir: Path, recipe, threads: int) -> Stats:
     torch.set_num_threads(threads)
     clips = select(load_manifest(data_dir), recipe)
     mel_sets = feature_sets(clips, data_dir, recipe, lambda m: None)
+    references = reference_sets(clips, mel_sets, recipe, data_dir)
     log = lambda m: print(f"{job.name}: {m}", flush=True)  # noqa: E731
-    stats = fit_and_export([clips[i] for i in job.indices], [[m[i] for i in job.indices] for m in mel_sets],
-                              recipe, job.seed, job.paths["float"], job.paths["int8"], log)
+    subset = lambda sets: sets and [[m[i] for i in job.indices] for m in sets]  # noqa: E731
+    stats = fit_and_export([clips[i] for i in job.indices], subset(mel_sets), recipe, job.seed, job.paths["float"],
+                           job.paths["int8"], log, subset(references))
     job.record(clips, recipe)
     log(f"trained in {time.time() - t0:.0f} s")
     return stats
@@ -129,7 +141,7 @@ def train_all(jobs: list, data_dir: Path, recipe, processes: int, threads: int, 
     if done:
         log(f"kept from an earlier run: {', '.join(j.name for j in done)}")
         base = clip_features(clips, data_dir, WORK_DIR, 1.0)
-    stats = {j.name: band_stats([base[i] for i in j.indices], recipe.normalization) for j in done}
+    stats = {j.name: training_stats([clips[i] for i in j.indices], [base[i] for i in j.indices], recipe) for j in done}
     order = sorted((j for j in jobs if j not in done), key=lambda j: -len(j.indices))
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         made = pool.starmap(_train, [(j, data_dir, recipe, threads) for j in order], chunksize=1)
@@ -301,6 +313,17 @@ def feature_sets(clips: list, data_dir: Path, recipe, log) -> list:
     return sets
 
 
+def reference_sets(clips: list, mel_sets: list, recipe, data_dir: Path) -> list:
+    """For a recipe with references, [feature set][clip] the shape of each clip's reference voice as that set
+    hears it (training.reference; None: it has none): its reference mates' own features at each speed, and
+    through the clip's own chain in each multi-condition copy. None for a recipe without."""
+    if not recipe.reference_share:
+        return None
+    mates = reference_mates(clips)
+    return ([clean_shapes(m, mates) for m in mel_sets[:len(recipe.speeds)]]
+            + training_reference_shapes(clips, recipe, data_dir, WORK_DIR))
+
+
 def replaced_model(out: Path) -> dict:
     """The cross-validation summary (clean and per condition) of the model about to be overwritten in out,
     so the card can show what the new one changes; None if there is none or it has no conditions."""
@@ -321,6 +344,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     out.mkdir(parents=True, exist_ok=True)
     clips = select(load_manifest(data_dir), recipe)
     mel_sets = feature_sets(clips, data_dir, recipe, log)  # rendered here: the trainings' processes only read them
+    reference_sets(clips, mel_sets, recipe, data_dir)  # rendered here too (a recipe with references)
 
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
     shipped_training = Training("shipped", tuple(range(len(clips))), recipe.seed + 100, paths, work / "shipped.stamp")

@@ -66,9 +66,21 @@ def stream_window(mels: list, i: int, mates: list, recipe, rng: np.random.Genera
     return random_window(mels[i], rng)
 
 
+def reference_voices(references: list, sets: list, idx, stats: Stats, recipe, rng: np.random.Generator):
+    """[len(idx), n_mels] the reference shape each window of a batch is given (the training voices' own, which
+    moves nothing, for the windows given none), or None for a recipe without references."""
+    if not recipe.reference_share:
+        return None
+    given = rng.random(len(idx)) < recipe.reference_share
+    return np.stack([references[k][i] if g and references[k][i] is not None else stats.voice_shape
+                     for k, i, g in zip(sets, idx, given)])
+
+
 def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
-                log=print) -> EmotionCNN:
-    """Train on clips; mel_sets[k][i] is clip i's features at speed recipe.speeds[k]."""
+                log=print, references: list = None) -> EmotionCNN:
+    """Train on clips; mel_sets[k][i] is clip i's features in feature set k (a speed of recipe.speeds, then the
+    multi-condition copies). With recipe.reference_share, references[k][i] is the shape of clip i's reference
+    voice heard as in set k (training.reference; None: it has none), given with that share of the windows."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -90,10 +102,14 @@ def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
         order = epoch_indices(clips, recipe, rng)
         for b in range(0, len(order), recipe.batch_size):
             idx = order[b:b + recipe.batch_size]
-            pairs = [stream_window(mel_sets[rng.integers(len(mel_sets))], i, mates[i], recipe, rng) for i in idx]
+            sets, pairs = [], []
+            for i in idx:
+                sets.append(int(rng.integers(len(mel_sets))))
+                pairs.append(stream_window(mel_sets[sets[-1]], i, mates[i], recipe, rng))
             db = torch.from_numpy(np.stack([p[0] for p in pairs]))
             valid = torch.from_numpy(np.stack([p[1] for p in pairs]))
-            x = normalizer(gain_and_noise(db, valid, recipe, gen))[:, None, :, HISTORY_FRAMES:]
+            voice = reference_voices(references, sets, idx, stats, recipe, rng)
+            x = normalizer(gain_and_noise(db, valid, recipe, gen), voice)[:, None, :, HISTORY_FRAMES:]
             x = spec_augment(x, recipe, gen).contiguous(memory_format=torch.channels_last)
             y, mask = labels[idx], masks[idx]
             if recipe.mixup_alpha > 0:
