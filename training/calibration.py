@@ -74,26 +74,22 @@ def shown(probabilities: np.ndarray, seconds: np.ndarray, c: dict) -> np.ndarray
 
 
 def fit_stretch(probabilities: np.ndarray, labels: np.ndarray, seconds: np.ndarray, by_length: bool) -> dict:
-    """The stretch calibration maximizing the likelihood of labels: a temperature, and with by_length an exponent
-    of the stretch's seconds, clamped to the range seen (no extrapolation)."""
+    """The stretch calibration whose top confidence best matches being right (the least squared gap between
+    each stretch's shown confidence and whether its label is right: the top-label Brier score, which a
+    monotone map lowers only by calibrating): a temperature, and with by_length an exponent of the stretch's
+    seconds, clamped to the range seen (no extrapolation). The likelihood of every label, fitted instead,
+    also answers to the probabilities below the top one, and made v14's files, calibrated as they were, less
+    so (ECE 0.042 -> 0.045)."""
     shortest, longest = float(seconds.min()), float(seconds.max())
-    if not by_length:
-        return {"temperature": stretch_temperature(probabilities, labels), "seconds_exponent": 0.0,
-                "shortest_seconds": shortest, "longest_seconds": longest}
+    right = probabilities.argmax(axis=1) == labels  # no map here changes the label
 
     def params(x: np.ndarray) -> dict:
-        return {"temperature": float(np.exp(x[0])), "seconds_exponent": float(x[1]), "shortest_seconds": shortest,
-                "longest_seconds": longest}
+        return {"temperature": float(np.exp(x[0])), "seconds_exponent": float(x[1]) if by_length else 0.0,
+                "shortest_seconds": shortest, "longest_seconds": longest}
 
-    def nll(x: np.ndarray) -> float:
-        p = shown(probabilities, seconds, params(x))
-        return float(-np.mean(np.log(p[np.arange(labels.size), labels] + 1e-12)))
-    return params(scipy.optimize.minimize(nll, np.zeros(2), method="Nelder-Mead").x)
-
-
-def stretch_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature of mean probabilities (shown as softmax(ln p / T)) fitted by likelihood."""
-    return fit_temperature(np.log(np.maximum(probabilities, np.finfo(np.float32).tiny)), labels)
+    def brier(x: np.ndarray) -> float:
+        return float(np.mean((shown(probabilities, seconds, params(x)).max(axis=1) - right) ** 2))
+    return params(scipy.optimize.minimize(brier, np.zeros(2 if by_length else 1), method="Nelder-Mead").x)
 
 
 # Files are held to one temperature: calibration clips last 1-5 s, a user's files minutes, so no trend with

@@ -195,10 +195,11 @@ A whole file's answer and each timeline segment's are the mean of their windows'
 only), which pulls the top probability down (and a short segment, there because its windows disagree with
 their neighbours, is right less often than its mean says). The runtime shows softmax(ln mean x (s / 1 s)^e / T)
 (the label unchanged), s the stretch's seconds within the range fitted on: files one temperature (e = 0),
-segments also an exponent. Both are fitted by likelihood on what the runtime itself prints for out-of-fold
-clips (training.runtime): each fold's exported model, run by the Rust core, analysing its held-out clips,
-clean and under each validation condition ({c['no_speech']} clips without speech left out); a segment counts
-with its clip's label. ECE clean; of the degraded conditions, the mean of each one's ECE, beside the mean that
+segments also an exponent. Both are fitted, every condition pooled, so that the shown confidence matches
+being right (the top-label Brier score, which a map that keeps the label lowers only by calibrating) on what
+the runtime itself prints for out-of-fold clips (training.runtime): each fold's exported model, run by the
+Rust core, analysing its held-out clips, clean and under each validation condition ({c['no_speech']} clips
+without speech left out); a segment counts with its clip's label. ECE clean; of the degraded conditions, the mean of each one's ECE, beside the mean that
 sampling alone gives that many answers if they were exactly calibrated (the floor such a figure cannot be
 read below), and the ECE of them all pooled:
 
