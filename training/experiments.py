@@ -110,9 +110,10 @@ def reference_table(clips: list, recipe, work: Path, stats: dict, baseline: Path
         baseline_stats = training_stats(train, clip_features(train, DATA_DIR, WORK_DIR, 1.0), plain)
         y = np.array([c.label for c in val])
         mates = reference_mates(val)
+        own = session(work / f"fold{f}-int8.onnx")  # scored without and with the reference
         models = {"baseline": (session(baseline / f"fold{f}-int8.onnx"), baseline_stats, False),
-                  "without": (session(work / f"fold{f}-int8.onnx"), stats[f"fold{f}"], False),
-                  "with": (session(work / f"fold{f}-int8.onnx"), stats[f"fold{f}"], True)}
+                  "without": (own, stats[f"fold{f}"], False),
+                  "with": (own, stats[f"fold{f}"], True)}
         for name in names:
             shapes = clean_shapes(mels[name], mates)
             for kind, (sess, s, referenced) in models.items():
