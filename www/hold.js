@@ -15,21 +15,30 @@ const TIME_SLACK = 1e-6;
 
 /**
  * Follows successive readings (`emotions.js` `reading`, compared by `key`); `update(reading, time)`
- * returns the reading to show, or null until one has led for `holdSeconds`.
+ * returns the reading to show, or null until one has led for `holdSeconds`. Speech itself counts
+ * too: once speech (any reading but "no speech") has gone on for `holdSeconds` while the headline
+ * says no speech, or nothing yet, the newest reading shows even if none led for that long, so an
+ * utterance whose readings take turns is never shown as silence.
  */
 export function createHold(holdSeconds = HOLD_SECONDS) {
   let shown = null;
   let candidate = null;
   let since = 0;
+  let speechSince = null; // when the present run of speech began
+  const held = (from, time) => time - from >= holdSeconds - TIME_SLACK;
   return {
     update(reading, time) {
+      const speech = reading.kind !== "no-speech";
+      if (!speech) speechSince = null;
+      else speechSince ??= time;
       // The same key keeps its first words: "calm or sad" does not turn into "sad or calm".
       if (reading.key === shown?.key) {
         candidate = null;
       } else {
         if (reading.key !== candidate?.key) since = time;
         candidate = reading;
-        if (time - since >= holdSeconds - TIME_SLACK) {
+        const silent = !shown || shown.kind === "no-speech";
+        if (held(since, time) || (speech && silent && held(speechSince, time))) {
           shown = reading;
           candidate = null;
         }
@@ -37,7 +46,7 @@ export function createHold(holdSeconds = HOLD_SECONDS) {
       return shown;
     },
     reset() {
-      shown = candidate = null;
+      shown = candidate = speechSince = null;
     },
   };
 }

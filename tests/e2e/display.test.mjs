@@ -89,9 +89,10 @@ test(`the headline changes only when another reading has led for ${HOLD_SECONDS}
   const next = (weights) => hold.update(read(weights), (time += 0.5))?.key ?? null;
   const steps = HOLD_SECONDS / 0.5; // predictions after the first before a new reading shows
 
-  // Nothing shows until one reading has led long enough; a first half second of "fearful" never does.
+  // Nothing shows until speech has gone on for the hold time; a first half second of "fearful"
+  // never shows: the newest reading does.
   assert.equal(next({ fearful: 0.9 }), null);
-  for (let i = 0; i < steps; i++) assert.equal(next({ angry: 0.8 }), null);
+  for (let i = 0; i < steps - 1; i++) assert.equal(next({ angry: 0.8 }), null);
   assert.equal(next({ angry: 0.8 }), "angry");
 
   // A single contrary hop, a near-tie flipping every hop, a short pause, a brief "not sure": no change.
@@ -108,6 +109,23 @@ test(`the headline changes only when another reading has led for ${HOLD_SECONDS}
 
   hold.reset();
   assert.equal(next({ sad: 0.7 }), null);
+});
+
+test("speech whose readings take turns shows as speech after the hold time, then holds", () => {
+  const hold = createHold();
+  let time = 0;
+  const next = (weights) => hold.update(read(weights), (time += 0.5))?.key ?? null;
+  const steps = HOLD_SECONDS / 0.5;
+  const turns = [{ angry: 0.8 }, { angry: 0.35, happy: 0.3 }, { happy: 0.6 }];
+  for (let i = 0; i < steps; i++) next(null);
+  assert.equal(next(null), "no-speech");
+
+  // No one reading leads for the hold time, yet a person is speaking: the newest reading shows.
+  for (let i = 0; i < steps; i++) assert.equal(next(turns[i % 3]), "no-speech");
+  assert.equal(next(turns[steps % 3]), read(turns[steps % 3]).key);
+  // From then on the usual hold: taking turns does not move the headline.
+  const shown = read(turns[steps % 3]).key;
+  for (let i = steps + 1; i < steps + 9; i++) assert.equal(next(turns[i % 3]), shown);
 });
 
 test("the bars follow every prediction but keep the last speech through a pause the verdict holds", () => {
