@@ -30,6 +30,9 @@ pub enum Error {
     /// The file ends in the middle of its audio (a download or copy cut short).
     #[error("the file is truncated")]
     Truncated,
+    /// A recording that cannot be the speaker's reference voice, or a model that takes none.
+    #[error(transparent)]
+    Reference(#[from] crate::reference::ReferenceError),
     /// Reading a file failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),

@@ -7,6 +7,7 @@ use crate::analysis::{Analysis, Analyzer};
 use crate::decode::AudioReader;
 use crate::error::{Error, Result};
 use crate::model::EmotionModel;
+use crate::reference::ReferenceRecorder;
 
 /// How much shorter than its header says a file may decode before it counts as truncated: codec
 /// delay and padding, never a cut.
@@ -111,4 +112,29 @@ pub fn analyze_file(model: &EmotionModel, path: &Path) -> Result<Analysis> {
         return Err(Error::Truncated);
     }
     file.finish()
+}
+
+impl ReferenceRecorder {
+    /// Adds a whole audio file (any format [`FileAnalysis`] reads) to the reference; one longer
+    /// than the reference may be is refused before it is all read.
+    pub fn add_file(&mut self, path: &Path) -> Result<()> {
+        self.add_reader(AudioReader::open(path)?)
+    }
+
+    /// The same, from the file's bytes in memory.
+    pub fn add_file_bytes(&mut self, bytes: Vec<u8>) -> Result<()> {
+        self.add_reader(AudioReader::from_bytes(bytes)?)
+    }
+
+    fn add_reader(&mut self, mut reader: AudioReader) -> Result<()> {
+        let rate = f64::from(reader.sample_rate());
+        let seconds = |samples: usize| self.seconds() + samples as f64 / rate;
+        self.check_length(seconds(0) + reader.promised_seconds().unwrap_or(0.0) - TRUNCATION_SLACK_SECONDS)?;
+        let mut samples = Vec::new();
+        while let Some(chunk) = reader.next_chunk()? {
+            samples.extend_from_slice(&chunk);
+            self.check_length(seconds(samples.len()))?;
+        }
+        self.add(&samples, reader.sample_rate())
+    }
 }

@@ -15,24 +15,38 @@ impl SpeechGate {
 
     /// When the window holds speech, how many of its frames are loud enough to count (the model's
     /// confidence grows with them); `None` otherwise. Speech is loud enough often enough, and
-    /// varies: syllables rise and fall, a fan does not.
+    /// varies ([`Self::varies`]).
     pub fn speech_frames(&self, levels_db: impl IntoIterator<Item = f32>) -> Option<usize> {
         let mut levels: Vec<f32> = levels_db.into_iter().collect();
-        let active = levels.iter().filter(|l| **l >= self.params.frame_db).count();
+        let active = self.active_frames(&levels);
         if levels.is_empty() || (active as f32) < self.params.min_active_fraction * levels.len() as f32 {
             return None;
         }
+        self.varies(&mut levels).then_some(active)
+    }
+
+    /// Frames loud enough to be speech.
+    pub fn active_frames(&self, levels_db: &[f32]) -> usize {
+        levels_db.iter().filter(|l| **l >= self.params.frame_db).count()
+    }
+
+    /// Whether the levels rise and fall as syllables do (a fan's do not): their 95th and 10th
+    /// percentiles at least `min_range_db` apart. Reorders `levels_db`.
+    pub fn varies(&self, levels_db: &mut [f32]) -> bool {
+        if levels_db.is_empty() {
+            return false;
+        }
         // Two order statistics, selected (linear time) rather than sorted: this runs every hop.
-        let rank = |q: f32| ((levels.len() - 1) as f32 * q).round() as usize;
+        let rank = |q: f32| ((levels_db.len() - 1) as f32 * q).round() as usize;
         let (low_rank, high_rank) = (rank(0.10), rank(0.95));
-        let (below, high, _) = levels.select_nth_unstable_by(high_rank, f32::total_cmp);
+        let (below, high, _) = levels_db.select_nth_unstable_by(high_rank, f32::total_cmp);
         let high = *high;
         let low = if low_rank < high_rank {
             *below.select_nth_unstable_by(low_rank, f32::total_cmp).1
         } else {
             high
         };
-        (high - low >= self.params.min_range_db).then_some(active)
+        high - low >= self.params.min_range_db
     }
 }
 

@@ -1,7 +1,8 @@
 //! Speech emotion recognition that runs on the device.
 //!
 //! Audio at any rate goes through [`audio`] (downmix, resampling), [`frontend`] (log-mel frames),
-//! [`gate`] (is anyone speaking?) and [`model`] (tract-onnx), wired together by
+//! [`gate`] (is anyone speaking?) and [`model`] (tract-onnx; compared with the speaker's own
+//! everyday voice when given a [`Reference`]), wired together by
 //! [`Recognizer`] for live streams, [`Attempt`] for a recording that ends by itself, [`analyze`] for whole clips and [`FileAnalysis`] for files
 //! ([`decode`]); [`report`] writes results in the one schema every edge exports. Every parameter comes from the
 //! model's metadata ([`ModelMetadata`]). The same core runs natively (the `voice-emotion` CLI) and in
@@ -22,6 +23,7 @@ pub mod metadata;
 pub mod model;
 pub mod normalize;
 pub mod recognizer;
+pub mod reference;
 pub mod report;
 pub mod stream;
 #[cfg(target_arch = "wasm32")]
@@ -38,4 +40,5 @@ pub use frontend::{MelFrame, MelFrontEnd};
 pub use metadata::ModelMetadata;
 pub use model::EmotionModel;
 pub use recognizer::{Prediction, Recognizer};
+pub use reference::{Reference, ReferenceError, ReferenceRecorder};
 pub use report::{CsvWriter, Report};

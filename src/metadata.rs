@@ -21,6 +21,10 @@ pub struct ModelMetadata {
     pub speech_gate: GateParams,
     pub decision: DecisionParams,
     pub affect: AffectParams,
+    /// What a model that can compare a voice with the speaker's everyday voice needs; absent for a
+    /// model that takes no reference.
+    #[serde(default)]
+    pub reference: Option<ReferenceParams>,
     /// Validation figures, reported but not used by the runtime.
     #[serde(default)]
     pub metrics: serde_json::Value,
@@ -209,6 +213,24 @@ impl AffectParams {
     }
 }
 
+/// A reference voice ([`Reference`](crate::reference::Reference)): what the training voices sound
+/// like, and what a reference recording must be.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceParams {
+    /// The training voices' typical spectral shape: per mel band, dB relative to the power mean
+    /// of the bands (`training/reference.py`).
+    pub voice_shape: Vec<f32>,
+    /// The shortest and longest reference, in seconds of audio (all its recordings together).
+    pub min_seconds: f64,
+    pub max_seconds: f64,
+    /// Seconds of speech (frames at the speech gate's frame level) it must hold.
+    pub min_speech_seconds: f64,
+    /// A sample at or above this magnitude is clipped; a reference with a larger share of them is refused.
+    pub clip_level: f32,
+    pub max_clipped_fraction: f64,
+}
+
 /// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head,
 /// "/4" the trunk's state, "/5" the level as a power mean, "/6" the file and segment calibrations
 /// and `affect`).
@@ -336,6 +358,23 @@ impl ModelMetadata {
             return bad(format!(
                 "affect needs a place in [0, 1] per label on each axis and finite maps ({a:?})"
             ));
+        }
+        if let Some(r) = &self.reference {
+            let valid = r.voice_shape.len() == f.n_mels
+                && r.voice_shape.iter().all(|v| v.is_finite())
+                && 0.0 < r.min_seconds
+                && r.min_seconds <= r.max_seconds
+                && r.max_seconds.is_finite()
+                && (0.0..=r.min_seconds).contains(&r.min_speech_seconds)
+                && r.clip_level > 0.0
+                && (0.0..=1.0).contains(&r.max_clipped_fraction);
+            if !valid {
+                return bad(format!(
+                    "reference needs a finite voice_shape of {} bands, 0 < min_seconds <= max_seconds, \
+                     0 <= min_speech_seconds <= min_seconds, clip_level > 0 and 0 <= max_clipped_fraction <= 1",
+                    f.n_mels
+                ));
+            }
         }
         Ok(())
     }

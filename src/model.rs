@@ -9,6 +9,7 @@ use tract_onnx::prelude::*;
 use crate::error::{Error, Result, guard_panics};
 use crate::metadata::ModelMetadata;
 use crate::normalize::NormalizedFrames;
+use crate::reference::{Reference, params};
 
 /// The shipped int8 model's metadata and its two parts, embedded so the CLI and the page need no files.
 pub const DEFAULT_METADATA: &[u8] = include_bytes!("../models/emotion.json");
@@ -53,6 +54,8 @@ pub struct EmotionModel {
     bands: usize,
     /// The trunk's state after silence: a stream's first.
     silent: TrunkState,
+    /// The speaker's everyday voice, and what it moves each band by (`Reference::offset`).
+    reference: Option<(Arc<Reference>, Arc<[f32]>)>,
 }
 
 impl std::fmt::Debug for EmotionModel {
@@ -220,6 +223,7 @@ impl EmotionModel {
             channels,
             bands,
             silent: TrunkState(zero_state),
+            reference: None,
         };
         // The state after silence: whatever it began as, the trunk forgets it in `priming_hops` hops.
         let silence = model.silent_frames(w.hop_frames);
@@ -233,6 +237,33 @@ impl EmotionModel {
 
     pub fn metadata(&self) -> &ModelMetadata {
         &self.metadata
+    }
+
+    /// This model comparing every voice with `reference` (the speaker's everyday voice), or with
+    /// the training voices again (`None`). Shares the loaded graphs.
+    pub fn with_reference(&self, reference: Option<&Reference>) -> Result<Self> {
+        let reference = match reference {
+            None => None,
+            Some(r) => {
+                let checked = Reference::from_shape(self, r.shape().to_vec())?;
+                let offset = checked.offset(params(&self.metadata)?);
+                Some((Arc::new(checked), offset.into()))
+            }
+        };
+        Ok(Self {
+            reference,
+            ..self.clone()
+        })
+    }
+
+    /// The reference voice this model compares with, if any.
+    pub fn reference(&self) -> Option<&Reference> {
+        self.reference.as_ref().map(|(r, _)| &**r)
+    }
+
+    /// Per band, what the normalization subtracts from a real frame for the reference voice.
+    pub(crate) fn reference_offset(&self) -> Option<&[f32]> {
+        self.reference.as_ref().map(|(_, offset)| &**offset)
     }
 
     pub fn labels(&self) -> &[String] {
@@ -259,7 +290,7 @@ impl EmotionModel {
     /// `frames` normalized frames of silence, laid out band-major.
     pub fn silent_frames(&self, frames: usize) -> Vec<f32> {
         let mut input = vec![0.0; frames * self.metadata.frontend.n_mels];
-        NormalizedFrames::new(&self.metadata, frames).lay_out(0..frames, &mut input);
+        NormalizedFrames::new(&self.metadata, frames, None).lay_out(0..frames, &mut input);
         input
     }
 
@@ -269,7 +300,7 @@ impl EmotionModel {
     pub fn window_input<'a>(&self, frames: impl IntoIterator<Item = &'a [f32]>) -> Vec<f32> {
         let meta = &*self.metadata;
         let width = meta.window.frames + meta.stream.context_frames;
-        let mut kept = NormalizedFrames::new(meta, width);
+        let mut kept = NormalizedFrames::new(meta, width, self.reference_offset());
         frames.into_iter().for_each(|db| kept.push(db));
         let mut input = vec![0.0; width * meta.frontend.n_mels];
         kept.lay_out(0..width, &mut input);

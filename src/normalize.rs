@@ -15,7 +15,8 @@ const DB_TO_LN_POWER: f64 = std::f64::consts::LN_10 / 10.0;
 /// frame's real elements are moved by the level of the `level_frames` frames ending at it (the power
 /// mean of their real elements, in dB: it follows the speech, not the pauses that noise fills) minus
 /// the reference level, so a constant gain cancels and the spectral shape stays; then
-/// `(db - mean[band]) / std[band]`. Causal: a frame depends only on frames up to it.
+/// `(db - mean[band]) / std[band]`. With a reference voice, the real elements are also moved by how
+/// its shape differs from the training voices' (`offset`). Causal: a frame depends only on frames up to it.
 #[derive(Debug, Clone)]
 pub struct LevelNormalizer {
     mean: Vec<f32>,
@@ -23,12 +24,14 @@ pub struct LevelNormalizer {
     real_above: f32,
     reference_db: f64,
     level_frames: usize,
+    /// Per band, subtracted from real elements: the reference voice's shape minus the training voices'.
+    offset: Option<Vec<f32>>,
     /// Summed power of the real elements and their count, for each of the last `level_frames` frames.
     recent: VecDeque<(f64, u32)>,
 }
 
 impl LevelNormalizer {
-    pub fn new(meta: &ModelMetadata) -> Self {
+    pub fn new(meta: &ModelMetadata, offset: Option<&[f32]>) -> Self {
         let n = &meta.normalization;
         Self {
             mean: n.mean.clone(),
@@ -36,6 +39,7 @@ impl LevelNormalizer {
             real_above: meta.frontend.floor_db() + REAL_ABOVE_FLOOR_DB,
             reference_db: n.reference_db,
             level_frames: n.level_frames,
+            offset: offset.map(<[f32]>::to_vec),
             recent: VecDeque::with_capacity(n.level_frames),
         }
     }
@@ -63,7 +67,11 @@ impl LevelNormalizer {
             (10.0 * (power / count as f64).log10() - self.reference_db) as f32
         };
         for (band, (o, &d)) in out.iter_mut().zip(db).enumerate() {
-            let moved = if d > self.real_above { d - shift } else { d };
+            let moved = match &self.offset {
+                _ if d <= self.real_above => d,
+                Some(offset) => d - shift - offset[band],
+                None => d - shift,
+            };
             *o = (moved - self.mean[band]) / self.std[band];
         }
     }
@@ -93,8 +101,8 @@ pub struct NormalizedFrames {
 }
 
 impl NormalizedFrames {
-    pub fn new(meta: &ModelMetadata, width: usize) -> Self {
-        let normalizer = LevelNormalizer::new(meta);
+    pub fn new(meta: &ModelMetadata, width: usize, offset: Option<&[f32]>) -> Self {
+        let normalizer = LevelNormalizer::new(meta, offset);
         let silence = normalizer.silence(meta.frontend.floor_db());
         Self {
             frames: VecDeque::from(vec![silence.clone(); width]),
@@ -140,7 +148,7 @@ mod tests {
     fn normalizer() -> (LevelNormalizer, f32) {
         let model = EmotionModel::shipped().unwrap();
         let meta = model.metadata();
-        (LevelNormalizer::new(meta), meta.frontend.floor_db())
+        (LevelNormalizer::new(meta, None), meta.frontend.floor_db())
     }
 
     fn speech_like(t: usize) -> Vec<f32> {

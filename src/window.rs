@@ -39,7 +39,7 @@ impl WindowStream {
             .step(0)
             .collect();
         Ok(Self {
-            frames: NormalizedFrames::new(meta, width),
+            frames: NormalizedFrames::new(meta, width, model.reference_offset()),
             state: model.silent_state(),
             steps: VecDeque::from(vec![silent_step.clone(); meta.stream.window_steps]),
             head_input: vec![0.0; model.step_size() * meta.stream.window_steps],

@@ -758,3 +758,69 @@ fn a_terminal_shows_one_bar_for_the_batch_and_stdout_is_unchanged() {
         );
     }
 }
+
+/// `--reference`: the files judged against the speaker's own voice, as the library does it; a
+/// recording that cannot be a reference is reported and the files are judged without one.
+#[test]
+fn classify_with_a_reference_judges_against_that_voice() {
+    let dir = temp_dir("reference");
+    let metadata = common::taking_a_reference(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/emotion.json"),
+        &dir,
+    );
+    let (model, angry) = (metadata.display().to_string(), angry_path());
+    let neutral = common::NEUTRAL_CLIPS.map(|c| common::data_dir().join(c).display().to_string());
+    let classify = |extra: &[&str]| {
+        let mut args = vec!["--model", &model];
+        args.extend(extra);
+        args.extend(["classify", "--format", "jsonl", "--timeline", &angry]);
+        voice_emotion(&args)
+    };
+    let with = classify(&["--reference", &neutral[0], "--reference", &neutral[1]]);
+    assert!(with.status.success(), "{}", text(&with.stderr));
+
+    // The library's answer with the same reference.
+    let plain_model = voice_emotion::EmotionModel::from_path(&metadata).unwrap();
+    let mut recorder = voice_emotion::ReferenceRecorder::new(&plain_model).unwrap();
+    for path in &neutral {
+        recorder.add_file(Path::new(path)).unwrap();
+    }
+    let judged = plain_model.with_reference(Some(&recorder.finish().unwrap())).unwrap();
+    let analysis = voice_emotion::analyze_file(&judged, Path::new(&angry)).unwrap();
+    let expected = voice_emotion::Report {
+        file: &angry,
+        analysis: &analysis,
+        labels: judged.labels(),
+    }
+    .json(true);
+    assert_eq!(text(&with.stdout).trim(), expected);
+    let without = classify(&[]);
+    assert_ne!(with.stdout, without.stdout, "the reference changed nothing");
+
+    // Too short, silent, not audio, and a model that takes none: said, then judged without one.
+    let silent = dir.join("silent.wav");
+    write_wav(&silent, &vec![0.0; 8 * 16_000], 16_000, 1);
+    let not_audio = dir.join("notes.wav");
+    std::fs::write(&not_audio, "not audio").unwrap();
+    for (args, words) in [
+        (
+            vec!["--reference", neutral[0].as_str()],
+            "lasts 3.6 s: at least 5 s are needed",
+        ),
+        (vec!["--reference", silent.to_str().unwrap()], "is silent"),
+        (vec!["--reference", not_audio.to_str().unwrap()], "cannot decode audio"),
+    ] {
+        let out = classify(&args);
+        let stderr = text(&out.stderr);
+        println!("{}", stderr.trim());
+        assert!(
+            stderr.contains(words) && stderr.contains("judging without a reference"),
+            "{stderr}"
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.stdout, without.stdout);
+    }
+    let out = voice_emotion(&["--reference", &neutral[0], "classify", &angry]);
+    assert!(text(&out.stderr).contains("this model cannot compare a voice with a reference"));
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -223,3 +223,37 @@ fn max_difference(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
+
+/// Largest difference allowed between the runtime's reference shape and the pipeline's, in dB: the
+/// front end's error. The lowest band, which reaches down to 0 Hz, also holds what the runtime's DC
+/// blocker removes and training's features keep (0.52 dB on these clips).
+const MAX_SHAPE_ERROR: f32 = 0.05;
+const MAX_LOWEST_BAND_ERROR: f32 = 1.0;
+
+/// The reference made from the six clips (one recording each) against the pipeline's
+/// `training.reference.shape` of their librosa features together.
+#[test]
+fn reference_shape_matches_the_pipeline() {
+    let f = fixtures();
+    let dir = std::env::temp_dir().join(format!("voice-emotion-parity-{}", std::process::id()));
+    let metadata = common::taking_a_reference(&resolve(f.index["metadata"].as_str().unwrap()), &dir);
+    let model = EmotionModel::from_path(&metadata).unwrap();
+    let mut recorder = voice_emotion::ReferenceRecorder::new(&model).unwrap();
+    for clip in f.index["clips"].as_array().unwrap() {
+        let (samples, rate) = common::read_clip(clip["path"].as_str().unwrap());
+        recorder.add(&samples, rate).unwrap();
+    }
+    let ours = recorder.finish().unwrap();
+    let theirs: Vec<f32> = serde_json::from_value(f.index["reference_shape"].clone()).unwrap();
+    let lowest = (ours.shape()[0] - theirs[0]).abs();
+    let err = max_difference(&ours.shape()[1..], &theirs[1..]);
+    println!(
+        "reference shape vs the pipeline: max |dB error| over bands 1-{} = {err:.4}, band 0 {lowest:.4}",
+        theirs.len() - 1
+    );
+    assert!(err <= MAX_SHAPE_ERROR, "{err} dB > {MAX_SHAPE_ERROR}");
+    assert!(
+        lowest <= MAX_LOWEST_BAND_ERROR,
+        "band 0: {lowest} dB > {MAX_LOWEST_BAND_ERROR}"
+    );
+}

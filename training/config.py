@@ -34,6 +34,11 @@ WINDOW = {"frames": 300, "hop_frames": 50}
 LEVEL_FRAMES = 300
 # The runtime's speech gate; the lead tunes it here and the pipeline copies it verbatim.
 SPEECH_GATE = {"frame_db": -50.0, "min_active_fraction": 0.2, "min_range_db": 12.0}
+# What a reference recording of a person's everyday voice must be (training.reference; the metadata's
+# `reference` beside the training voices' shape): 5-60 s of audio (the page asks for three sentences, about
+# 15 s), at least 3 s of it speech, at most 0.1 % of its samples at full scale (clipping reshapes the spectrum).
+REFERENCE = {"min_seconds": 5.0, "max_seconds": 60.0, "min_speech_seconds": 3.0, "clip_level": 0.999,
+             "max_clipped_fraction": 0.001}
 # What the runtime shows: "not sure" below this calibrated confidence; live probabilities smoothed with this
 # time constant, the smoothing restarted after this long without speech (seconds); a window's logits scaled
 # by min(1, its speech seconds / full_confidence_seconds), so a window with too little speech is not read as

@@ -2,7 +2,8 @@
 outputs (graph optimizations off) of the whole-window int8 and float models on every window a stream of the
 clip scores (one ending every hop, the clip preceded by the floor; a clip shorter than a hop gives one); and
 the int8 model's file and segment probabilities as the calibration step reads them (training.runtime), which
-the CLI must print.
+the CLI must print; and the reference shape (training.reference.shape) of the six clips together, which the
+runtime's Reference must equal.
 
     python -m training.make_parity_fixtures [--model models/emotion.onnx] [--data ../shared/data]
                                             [--out tests/fixtures/parity]
@@ -19,6 +20,7 @@ from .evaluate import session, window_logits
 from .runtime import stretches
 from .features import Normalizer, load_audio, log_mel
 from .metadata import read, stats
+from .reference import shape
 
 # Different speakers, both corpora, several emotions; a clearly angry RAVDESS clip; two TESS clips
 # shorter than a window.
@@ -48,11 +50,12 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
     manifest = {c.path: c for c in load_manifest(data_dir)}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    clips = []
+    clips, mels = [], []
     for rel in CLIPS:
         clip = manifest[rel]
         samples = load_audio(Path(data_dir) / rel)
         mel = log_mel(samples)
+        mels.append(mel)
         name = Path(rel).stem + ".f32"
         mel.astype("<f4").tofile(out_dir / name)
         hop, n = WINDOW["hop_frames"], mel.shape[1]
@@ -65,7 +68,8 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
         entry["file"], entry["segments"] = file[0], [p for p, _ in segments]
         clips.append(entry)
     doc = {"model": shown(model), "metadata": shown(model.with_suffix(".json")),
-           "model_float": shown(float_model), "data": shown(data_dir), "clips": clips}
+           "model_float": shown(float_model), "data": shown(data_dir), "clips": clips,
+           "reference_shape": [float(v) for v in shape(mels)]}
     path = out_dir / "parity.json"
     path.write_text(json.dumps(doc, indent=2) + "\n")
     return path

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import (DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, LEVEL_FRAMES, SAMPLE_RATE, SPEECH_GATE,
-                     STREAM, WINDOW)
+from .config import (DECISION, FORMAT, FRONTEND, INPUT_SHAPE, LABELS, LEVEL_FRAMES, REFERENCE, SAMPLE_RATE,
+                     SPEECH_GATE, STREAM, WINDOW)
 from . import affect
 from .calibration import IDENTITY
 from .features import Stats
@@ -28,7 +28,10 @@ def normalization(stats: Stats) -> dict:
 
 
 def metadata(stats: Stats, decision: dict, affect_maps: dict, metrics: dict, stem: str) -> dict:
-    """The metadata of the model whose files are STEM.onnx (whole window), STEM-trunk.onnx, STEM-head.onnx."""
+    """The metadata of the model whose files are STEM.onnx (whole window), STEM-trunk.onnx, STEM-head.onnx; a
+    model trained to take a reference voice (Stats.voice_shape) also gets its `reference`."""
+    reference = {} if stats.voice_shape is None else {
+        "reference": {"voice_shape": [float(v) for v in stats.voice_shape], **REFERENCE}}
     return {
         "format": FORMAT,
         "labels": list(LABELS),
@@ -42,16 +45,17 @@ def metadata(stats: Stats, decision: dict, affect_maps: dict, metrics: dict, ste
         "speech_gate": dict(SPEECH_GATE),
         "decision": decision,
         "affect": affect.metadata(affect_maps),
+        **reference,
         "metrics": metrics,
     }
 
 
 def stats(meta: dict) -> Stats:
     """The normalization a model's metadata describes."""
-    n = meta["normalization"]
+    n, reference = meta["normalization"], meta.get("reference")
     return Stats(np.array(n["mean"], np.float32), np.array(n["std"], np.float32),
                  np.array(n["reference_db"], np.float32) if n.get("kind") == "bands" else n["reference_db"],
-                 n.get("kind", "level"))
+                 n.get("kind", "level"), reference and np.array(reference["voice_shape"], np.float32))
 
 
 def write(path: Path, meta: dict) -> None:

@@ -34,3 +34,30 @@ pub fn conversation() -> (Vec<f32>, u32) {
     audio.extend(&speech);
     (voice_emotion::audio::resample(&audio, rate, 44_100).unwrap(), 44_100)
 }
+
+/// A copy in `dir` of the model whose metadata is `metadata` (its trunk and head beside it), made
+/// to take a reference voice if it does not (a typical voice: every band at 0 dB; the doors and
+/// the statistics do not depend on the weights having been trained with one). Returns its metadata.
+pub fn taking_a_reference(metadata: &std::path::Path, dir: &std::path::Path) -> PathBuf {
+    let mut meta: serde_json::Value = serde_json::from_slice(&std::fs::read(metadata).unwrap()).unwrap();
+    if meta.get("reference").is_none() {
+        meta["reference"] = serde_json::json!({
+            "voice_shape": vec![0.0; 64], "min_seconds": 5.0, "max_seconds": 60.0,
+            "min_speech_seconds": 3.0, "clip_level": 0.999, "max_clipped_fraction": 0.001,
+        });
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    for part in ["trunk", "head"] {
+        let name = meta["stream"][part].as_str().unwrap();
+        std::fs::copy(metadata.with_file_name(name), dir.join(name)).unwrap();
+    }
+    let path = dir.join("reference-model.json");
+    std::fs::write(&path, serde_json::to_vec(&meta).unwrap()).unwrap();
+    path
+}
+
+/// Two neutral sentences of one RAVDESS actor: together about 7 s, the reference's 5 s at least.
+pub const NEUTRAL_CLIPS: [&str; 2] = [
+    "ravdess/Actor_05/03-01-01-01-01-01-05.flac",
+    "ravdess/Actor_05/03-01-01-01-02-01-05.flac",
+];

@@ -72,3 +72,16 @@ def test_training_windows_get_their_sets_reference_with_the_recipes_share():
     assert set(np.unique(first[2::3])) == {0.0, 3.0}
     assert abs(np.mean(first[0::3] == 2.0) - 0.7) < 0.06
     assert reference_voices(references, [0], [0], stats, RECIPE, np.random.default_rng(0)) is None
+
+
+def test_a_model_that_takes_a_reference_says_so_in_its_metadata_and_reads_back():
+    from training.config import REFERENCE
+    from training.metadata import decision, metadata, stats
+    plain = band_stats([np.zeros((64, 10), np.float32)])
+    with_voice = plain._replace(voice_shape=np.linspace(-3, 3, 64, dtype=np.float32))
+    maps = {"arousal": {"slope": 1.0, "centre": 0.5}, "valence": {"slope": 1.0, "centre": 0.5}}
+    assert "reference" not in metadata(plain, decision(1.0), maps, {}, "m")
+    meta = metadata(with_voice, decision(1.0), maps, {}, "m")
+    assert {k: v for k, v in meta["reference"].items() if k != "voice_shape"} == REFERENCE
+    np.testing.assert_array_equal(stats(meta).voice_shape, with_voice.voice_shape)
+    assert stats(metadata(plain, decision(1.0), maps, {}, "m")).voice_shape is None

@@ -1,0 +1,410 @@
+//! A speaker's everyday voice as the reference: the spectral shape of their speech, heard through
+//! the microphone and room they use. A model that takes one (metadata `reference`) judges a voice
+//! against that voice there, not against the voices it was trained on: a colouring or a timbre that
+//! both share cancels (`training/reference.py` is the training side).
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::audio::{DcBlocker, check_samples, resample};
+use crate::error::Result;
+use crate::frontend::MelFrontEnd;
+use crate::gate::SpeechGate;
+use crate::metadata::{ModelMetadata, ReferenceParams};
+use crate::model::EmotionModel;
+
+/// `exp(db * DB_TO_LN_POWER)` is `10^(db / 10)`.
+const DB_TO_LN_POWER: f64 = std::f64::consts::LN_10 / 10.0;
+
+/// Why a recording cannot be the reference, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ReferenceError {
+    #[error("this model cannot compare a voice with a reference (its metadata has no `reference`)")]
+    NotTaken,
+    #[error("the reference recording lasts {seconds:.1} s: at least {min:.0} s are needed")]
+    TooShort { seconds: f64, min: f64 },
+    #[error("the reference recording lasts longer than {max:.0} s, the most that can be used")]
+    TooLong { max: f64 },
+    #[error("the reference recording is silent")]
+    Silent,
+    #[error("no speech was heard in the reference recording, only steady sound")]
+    NoSpeech,
+    #[error("the reference recording holds {seconds:.1} s of speech: at least {min:.0} s are needed")]
+    TooLittleSpeech { seconds: f64, min: f64 },
+    #[error(
+        "the reference recording is clipped ({percent:.1} % of its samples at full scale): record it further from the microphone or quieter"
+    )]
+    Clipped { percent: f64 },
+    #[error("the reference has {got} values, this model takes {expected}")]
+    Bands { got: usize, expected: usize },
+    #[error("the reference holds a value that is not a finite number")]
+    NotFinite,
+}
+
+/// The spectral shape of a voice's speech: per mel band, its power mean over the speech frames in
+/// dB, relative to the power mean of all bands (a gain moves nothing). A few numbers: it can be
+/// kept, sent to a page's memory or saved by its owner as JSON (`{"shape": [...]}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    shape: Vec<f32>,
+}
+
+impl Reference {
+    /// The reference of one recording (mono samples at `rate` Hz).
+    pub fn from_recording(model: &EmotionModel, samples: &[f32], rate: u32) -> Result<Self> {
+        let mut recorder = ReferenceRecorder::new(model)?;
+        recorder.add(samples, rate)?;
+        recorder.finish()
+    }
+
+    /// A reference kept earlier ([`Self::shape`]), checked against the model.
+    pub fn from_shape(model: &EmotionModel, shape: Vec<f32>) -> Result<Self> {
+        let params = params(model.metadata())?;
+        if shape.len() != params.voice_shape.len() {
+            return Err(ReferenceError::Bands {
+                got: shape.len(),
+                expected: params.voice_shape.len(),
+            }
+            .into());
+        }
+        if !shape.iter().all(|v| v.is_finite()) {
+            return Err(ReferenceError::NotFinite.into());
+        }
+        Ok(Self { shape })
+    }
+
+    /// Per mel band, dB relative to the bands' power mean.
+    pub fn shape(&self) -> &[f32] {
+        &self.shape
+    }
+
+    /// What the normalization subtracts from each band of a real frame: how this voice's shape
+    /// differs from the training voices'.
+    pub(crate) fn offset(&self, params: &ReferenceParams) -> Vec<f32> {
+        self.shape.iter().zip(&params.voice_shape).map(|(r, v)| r - v).collect()
+    }
+}
+
+/// The model's reference parameters, or why it takes no reference.
+pub(crate) fn params(meta: &ModelMetadata) -> Result<&ReferenceParams> {
+    Ok(meta.reference.as_ref().ok_or(ReferenceError::NotTaken)?)
+}
+
+/// Builds a [`Reference`] from one or more recordings of the same voice (several sentences, or
+/// several files), each whole at its own rate; `finish` checks that together they make one.
+pub struct ReferenceRecorder {
+    params: ReferenceParams,
+    sample_rate: u32,
+    frontend: MelFrontEnd,
+    gate: SpeechGate,
+    spectrum: SpeechSpectrum,
+    /// Every frame's level (dB of its summed band power), for the gate's check that the sound varies.
+    levels: Vec<f32>,
+    seconds: f64,
+    samples: u64,
+    clipped: u64,
+}
+
+impl ReferenceRecorder {
+    pub fn new(model: &EmotionModel) -> Result<Self> {
+        let meta = model.metadata();
+        Ok(Self {
+            params: params(meta)?.clone(),
+            sample_rate: meta.sample_rate,
+            frontend: MelFrontEnd::new(&meta.frontend, meta.sample_rate),
+            gate: SpeechGate::new(meta.speech_gate),
+            spectrum: SpeechSpectrum::new(meta.frontend.n_mels, meta.speech_gate.frame_db),
+            levels: Vec::new(),
+            seconds: 0.0,
+            samples: 0,
+            clipped: 0,
+        })
+    }
+
+    /// Adds a whole recording (mono samples at `rate` Hz). Refuses audio that is corrupt, at an
+    /// unsupported rate, or that would make the reference longer than the model uses.
+    pub fn add(&mut self, samples: &[f32], rate: u32) -> Result<()> {
+        check_samples(samples, 0)?;
+        let seconds = self.seconds + samples.len() as f64 / f64::from(rate.max(1));
+        self.check_length(seconds)?;
+        let mut audio = resample(samples, rate, self.sample_rate)?;
+        DcBlocker::new(self.sample_rate).process(&mut audio);
+        let clip = self.params.clip_level;
+        self.clipped += samples.iter().filter(|s| s.abs() >= clip).count() as u64;
+        self.samples += samples.len() as u64;
+        self.seconds = seconds;
+        for frame in self.frontend.frames(&audio) {
+            self.levels.push(self.spectrum.add(&frame.bands_db));
+        }
+        Ok(())
+    }
+
+    /// Refuses a reference that would last `seconds` in all, beyond what the model uses.
+    pub(crate) fn check_length(&self, seconds: f64) -> Result<()> {
+        if seconds > self.params.max_seconds {
+            return Err(ReferenceError::TooLong {
+                max: self.params.max_seconds,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Seconds of audio added so far.
+    pub fn seconds(&self) -> f64 {
+        self.seconds
+    }
+
+    /// Seconds of speech (frames at the speech gate's frame level) heard so far.
+    pub fn speech_seconds(&self) -> f64 {
+        self.spectrum.frames as f64 * self.frontend.hop_len() as f64 / f64::from(self.sample_rate)
+    }
+
+    /// The reference, or why these recordings cannot make one.
+    pub fn finish(mut self) -> Result<Reference> {
+        let p = &self.params;
+        if self.seconds < p.min_seconds {
+            let (seconds, min) = (self.seconds, p.min_seconds);
+            return Err(ReferenceError::TooShort { seconds, min }.into());
+        }
+        let clipped = self.clipped as f64 / self.samples as f64;
+        if clipped > p.max_clipped_fraction {
+            return Err(ReferenceError::Clipped {
+                percent: 100.0 * clipped,
+            }
+            .into());
+        }
+        if self.spectrum.frames == 0 {
+            return Err(ReferenceError::Silent.into());
+        }
+        if !self.gate.varies(&mut self.levels) {
+            return Err(ReferenceError::NoSpeech.into());
+        }
+        if self.speech_seconds() < p.min_speech_seconds {
+            let (seconds, min) = (self.speech_seconds(), p.min_speech_seconds);
+            return Err(ReferenceError::TooLittleSpeech { seconds, min }.into());
+        }
+        Ok(Reference {
+            shape: self.spectrum.shape(),
+        })
+    }
+}
+
+/// The power mean of each band over the speech frames given so far: those whose summed band
+/// power reaches the speech gate's frame level (`training.reference.shape`).
+pub(crate) struct SpeechSpectrum {
+    frame_db: f32,
+    band_power: Vec<f64>,
+    frames: usize,
+}
+
+impl SpeechSpectrum {
+    pub(crate) fn new(n_mels: usize, frame_db: f32) -> Self {
+        Self {
+            frame_db,
+            band_power: vec![0.0; n_mels],
+            frames: 0,
+        }
+    }
+
+    /// Takes a frame of dB bands; returns its level (dB of the summed band power).
+    pub(crate) fn add(&mut self, bands_db: &[f32]) -> f32 {
+        let power = bands_db.iter().map(|d| (f64::from(*d) * DB_TO_LN_POWER).exp());
+        let level = (10.0 * power.clone().sum::<f64>().log10()) as f32;
+        if level >= self.frame_db {
+            self.frames += 1;
+            self.band_power.iter_mut().zip(power).for_each(|(b, p)| *b += p);
+        }
+        level
+    }
+
+    /// Per band, dB relative to the power mean of the bands (meaningless before a speech frame).
+    pub(crate) fn shape(&self) -> Vec<f32> {
+        let bands: Vec<f64> = self
+            .band_power
+            .iter()
+            .map(|b| (b / self.frames.max(1) as f64).max(1e-30))
+            .collect();
+        let mean = bands.iter().sum::<f64>() / bands.len() as f64;
+        bands.iter().map(|b| (10.0 * (b / mean).log10()) as f32).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use crate::model::{DEFAULT_HEAD, DEFAULT_METADATA, DEFAULT_TRUNK};
+
+    const RATE: u32 = 16_000;
+
+    /// The shipped model made to take a reference (a typical voice: every band at 0 dB).
+    fn model() -> EmotionModel {
+        let mut meta: serde_json::Value = serde_json::from_slice(DEFAULT_METADATA).unwrap();
+        meta["reference"] = serde_json::json!({
+            "voice_shape": vec![0.0; 64], "min_seconds": 5.0, "max_seconds": 60.0,
+            "min_speech_seconds": 3.0, "clip_level": 0.999, "max_clipped_fraction": 0.001,
+        });
+        EmotionModel::from_bytes(&serde_json::to_vec(&meta).unwrap(), DEFAULT_TRUNK, DEFAULT_HEAD).unwrap()
+    }
+
+    /// A voice-like sound: a buzz on `pitch` Hz with harmonics up to about 7 kHz, loud and quiet four
+    /// times a second, over a faint hiss (as any microphone has), all scaled by `gain`.
+    fn voice(seconds: f64, pitch: f32, gain: f32) -> Vec<f32> {
+        let mut hiss = 12345u32;
+        (0..(seconds * f64::from(RATE)) as usize)
+            .map(|i| {
+                let t = i as f32 / RATE as f32;
+                let envelope = (std::f32::consts::TAU * 4.0 * t).sin().max(0.0);
+                let buzz: f32 = (1..(7000.0 / pitch) as usize)
+                    .map(|h| (std::f32::consts::TAU * pitch * h as f32 * t).sin() / h as f32)
+                    .sum();
+                hiss = hiss.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                gain * (envelope * buzz + 1e-3 * (hiss as f32 / u32::MAX as f32 - 0.5))
+            })
+            .collect()
+    }
+
+    fn refusal(samples: &[f32]) -> ReferenceError {
+        match Reference::from_recording(&model(), samples, RATE) {
+            Err(Error::Reference(e)) => e,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_gain_moves_nothing_and_any_rate_gives_the_same_shape() {
+        let quiet = Reference::from_recording(&model(), &voice(8.0, 150.0, 0.05), RATE).unwrap();
+        let loud = Reference::from_recording(&model(), &voice(8.0, 150.0, 0.3), RATE).unwrap();
+        let worst = quiet
+            .shape()
+            .iter()
+            .zip(loud.shape())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 0.1, "{worst} dB");
+        let at_48k = crate::audio::resample(&voice(8.0, 150.0, 0.3), RATE, 48_000).unwrap();
+        let resampled = Reference::from_recording(&model(), &at_48k, 48_000).unwrap();
+        // But for the top band (7.7-8 kHz), which the resampler's low-pass takes 1 dB from.
+        let worst = loud.shape()[..63]
+            .iter()
+            .zip(resampled.shape())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 0.01, "{worst} dB");
+        // A lower voice has another shape.
+        let low = Reference::from_recording(&model(), &voice(8.0, 90.0, 0.3), RATE).unwrap();
+        assert!(low.shape().iter().zip(loud.shape()).any(|(a, b)| (a - b).abs() > 3.0));
+    }
+
+    #[test]
+    fn recordings_that_cannot_be_a_reference_are_refused_in_words() {
+        assert!(matches!(
+            refusal(&voice(3.0, 150.0, 0.3)),
+            ReferenceError::TooShort { .. }
+        ));
+        assert!(matches!(
+            refusal(&voice(61.0, 150.0, 0.3)),
+            ReferenceError::TooLong { .. }
+        ));
+        assert_eq!(refusal(&vec![0.0; 8 * RATE as usize]), ReferenceError::Silent);
+        // A steady hum, loud enough to be speech, but it never rises and falls.
+        let hum: Vec<f32> = (0..8 * RATE as usize)
+            .map(|i| 0.3 * (std::f32::consts::TAU * 120.0 * i as f32 / RATE as f32).sin())
+            .collect();
+        assert_eq!(refusal(&hum), ReferenceError::NoSpeech);
+        // One second of speech in eight.
+        let mut brief = voice(1.0, 150.0, 0.3);
+        brief.resize(8 * RATE as usize, 0.0);
+        assert!(matches!(refusal(&brief), ReferenceError::TooLittleSpeech { .. }));
+        let clipped: Vec<f32> = voice(8.0, 150.0, 3.0).iter().map(|s| s.clamp(-1.0, 1.0)).collect();
+        let ReferenceError::Clipped { percent } = refusal(&clipped) else {
+            panic!()
+        };
+        assert!(percent > 1.0, "{percent}");
+        let message = Error::from(ReferenceError::TooShort { seconds: 3.0, min: 5.0 }).to_string();
+        assert_eq!(message, "the reference recording lasts 3.0 s: at least 5 s are needed");
+    }
+
+    #[test]
+    fn several_recordings_make_one_reference_and_corrupt_audio_is_refused() {
+        let mut recorder = ReferenceRecorder::new(&model()).unwrap();
+        recorder.add(&voice(3.0, 150.0, 0.3), RATE).unwrap();
+        recorder.add(&voice(3.0, 150.0, 0.1), 44_100).unwrap();
+        assert!(recorder.add(&[0.1, f32::NAN], RATE).is_err());
+        assert!((recorder.seconds() - 3.0 - 3.0 * 16_000.0 / 44_100.0).abs() < 1e-9);
+        assert!(recorder.speech_seconds() > 1.0);
+        assert!(recorder.finish().is_err(), "4.1 s is too short");
+    }
+
+    #[test]
+    fn a_model_without_reference_parameters_takes_none_and_a_kept_shape_is_checked() {
+        let shipped = EmotionModel::shipped().unwrap();
+        assert!(matches!(
+            ReferenceRecorder::new(&shipped),
+            Err(Error::Reference(ReferenceError::NotTaken))
+        ));
+        let model = model();
+        let reference = Reference::from_recording(&model, &voice(8.0, 150.0, 0.3), RATE).unwrap();
+        assert!(matches!(
+            shipped.with_reference(Some(&reference)),
+            Err(Error::Reference(ReferenceError::NotTaken))
+        ));
+        let json = serde_json::to_string(&reference).unwrap();
+        let kept: Reference = serde_json::from_str(&json).unwrap();
+        assert_eq!(Reference::from_shape(&model, kept.shape().to_vec()).unwrap(), reference);
+        assert!(matches!(
+            Reference::from_shape(&model, vec![0.0; 3]),
+            Err(Error::Reference(ReferenceError::Bands { got: 3, expected: 64 }))
+        ));
+        let mut bad = reference.shape().to_vec();
+        bad[5] = f32::NAN;
+        assert!(matches!(
+            Reference::from_shape(&model, bad),
+            Err(Error::Reference(ReferenceError::NotFinite))
+        ));
+    }
+
+    #[test]
+    fn a_colouring_heard_in_the_reference_too_cancels_in_the_model_input() {
+        let model = model();
+        // dB frames of one spectral shape, loud (speech) and 30 dB quieter (pauses) in turn, each
+        // seen through a tilt of `colour` dB from the lowest band to the highest.
+        let frames = |colour: f32| -> Vec<Vec<f32>> {
+            (0..400)
+                .map(|t| {
+                    let level = if (t / 20) % 2 == 0 { -30.0 } else { -60.0 };
+                    (0..64)
+                        .map(|b| level - 0.4 * b as f32 + ((b * 7 + t) % 5) as f32 + colour * (b as f32 / 63.0 - 0.5))
+                        .collect()
+                })
+                .collect()
+        };
+        let reference = |frames: &[Vec<f32>]| {
+            let mut spectrum = SpeechSpectrum::new(64, model.metadata().speech_gate.frame_db);
+            frames.iter().for_each(|f| {
+                spectrum.add(f);
+            });
+            Reference::from_shape(&model, spectrum.shape()).unwrap()
+        };
+        let input = |model: &EmotionModel, frames: &[Vec<f32>]| model.window_input(frames.iter().map(Vec::as_slice));
+        let (plain, coloured) = (frames(0.0), frames(12.0));
+        let own = input(&model.with_reference(Some(&reference(&plain))).unwrap(), &plain);
+        let heard = input(&model.with_reference(Some(&reference(&coloured))).unwrap(), &coloured);
+        let moved = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        assert!(
+            moved(&own, &heard) < 1e-3,
+            "with the reference: {}",
+            moved(&own, &heard)
+        );
+        assert!(
+            moved(&input(&model, &plain), &input(&model, &coloured)) > 0.5,
+            "without it the colouring stays"
+        );
+        // Forgetting the reference: the training voices again.
+        assert_eq!(
+            input(&model.with_reference(None).unwrap(), &plain),
+            input(&model, &plain)
+        );
+    }
+}
