@@ -238,13 +238,11 @@ mod tests {
 
     const RATE: u32 = 16_000;
 
-    /// The shipped model made to take a reference (a typical voice: every band at 0 dB).
+    /// The shipped model made to take a reference (`tests/fixtures/models/reference.json`: a
+    /// typical voice, every band at 0 dB).
     fn model() -> EmotionModel {
         let mut meta: serde_json::Value = serde_json::from_slice(DEFAULT_METADATA).unwrap();
-        meta["reference"] = serde_json::json!({
-            "voice_shape": vec![0.0; 64], "min_seconds": 5.0, "max_seconds": 60.0,
-            "min_speech_seconds": 3.0, "clip_level": 0.999, "max_clipped_fraction": 0.001,
-        });
+        meta["reference"] = serde_json::from_slice(include_bytes!("../tests/fixtures/models/reference.json")).unwrap();
         EmotionModel::from_bytes(&serde_json::to_vec(&meta).unwrap(), DEFAULT_TRUNK, DEFAULT_HEAD).unwrap()
     }
 

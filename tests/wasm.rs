@@ -6,7 +6,7 @@ use js_sys::{Array, Function, Uint8Array};
 use serde_json::Value;
 use voice_emotion::wasm::{AttemptRecorder, JsAnalyzer as Analyzer, JsModel as Model, Microphone};
 use voice_emotion::window::WindowStream;
-use voice_emotion::{Analysis, CsvWriter, EmotionModel, FileAnalysis, MelFrontEnd, Report, model};
+use voice_emotion::{Analysis, CsvWriter, EmotionModel, FileAnalysis, MelFrontEnd, Reference, Report, model};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -257,6 +257,80 @@ fn a_file_is_decoded_analysed_and_exported_by_the_core() {
     csv.write(&report).unwrap();
     let csv = String::from_utf8(csv.into_inner().unwrap()).unwrap();
     assert_eq!(model.report_csv("angry.flac", analysis).unwrap(), csv);
+}
+
+/// Two neutral sentences of the angry clip's actor, built in: a reference of that voice.
+const NEUTRAL_FLACS: [&[u8]; 2] = [
+    include_bytes!("../../shared/data/ravdess/Actor_05/03-01-01-01-01-01-05.flac"),
+    include_bytes!("../../shared/data/ravdess/Actor_05/03-01-01-01-02-01-05.flac"),
+];
+
+/// A FLAC's mono samples, decoded by the core.
+fn decoded(bytes: &[u8]) -> Vec<f32> {
+    let mut reader = voice_emotion::decode::AudioReader::from_bytes(bytes.to_vec()).unwrap();
+    let mut samples = Vec::new();
+    while let Some(chunk) = reader.next_chunk().unwrap() {
+        samples.extend(chunk);
+    }
+    samples
+}
+
+fn error_name(error: JsValue) -> (String, String) {
+    let error = error.unchecked_into::<js_sys::Error>();
+    (String::from(error.name()), String::from(error.message()))
+}
+
+#[wasm_bindgen_test]
+fn a_reference_voice_is_made_and_judged_against_as_the_core_does() {
+    // The shipped model made to take a reference (tests/fixtures/models/reference.json).
+    let mut meta: Value = serde_json::from_slice(model::DEFAULT_METADATA).unwrap();
+    meta["reference"] = serde_json::from_str(include_str!("fixtures/models/reference.json")).unwrap();
+    let model = Model::from_bytes(&meta.to_string(), model::DEFAULT_TRUNK, model::DEFAULT_HEAD).unwrap();
+    let core =
+        EmotionModel::from_bytes(meta.to_string().as_bytes(), model::DEFAULT_TRUNK, model::DEFAULT_HEAD).unwrap();
+    assert!(model.takes_reference() && !model.compares_with_reference());
+    assert!(!Model::new().unwrap().takes_reference());
+
+    let voice: Vec<f32> = NEUTRAL_FLACS.iter().flat_map(|f| decoded(f)).collect();
+    let reference = model.reference(&voice, 16_000).unwrap();
+    let native = Reference::from_recording(&core, &voice, 16_000).unwrap();
+    assert_eq!(reference.shape(), native.shape());
+    let kept = model.reference_from_shape(reference.shape()).unwrap();
+    assert_eq!(kept.shape(), reference.shape());
+
+    let judged = model.with_reference(&reference).unwrap();
+    assert!(judged.compares_with_reference());
+    let angry = decoded(ANGRY_FLAC);
+    let expected = voice_emotion::analyze(&core.with_reference(Some(&native)).unwrap(), &angry, 16_000).unwrap();
+    let crossed: Analysis = serde_wasm_bindgen::from_value(judged.analyze(&angry, 16_000).unwrap()).unwrap();
+    assert_eq!(crossed, expected);
+    assert_ne!(
+        json(model.analyze(&angry, 16_000).unwrap()),
+        json(judged.analyze(&angry, 16_000).unwrap())
+    );
+    let forgotten = judged.without_reference().unwrap();
+    assert!(!forgotten.compares_with_reference());
+    assert_eq!(
+        json(forgotten.analyze(&angry, 16_000).unwrap()),
+        json(model.analyze(&angry, 16_000).unwrap())
+    );
+
+    // What cannot be a reference says why, by name.
+    let (name, message) = error_name(model.reference(&vec![0.0; 8 * 16_000], 16_000).err().unwrap());
+    assert_eq!(
+        (name.as_str(), message.as_str()),
+        ("UnusableReference", "the reference recording is silent")
+    );
+    let (name, message) = error_name(model.reference(&voice[..16_000], 16_000).err().unwrap());
+    assert_eq!(name, "UnusableReference");
+    assert!(message.contains("at least 5 s"), "{message}");
+    let (name, message) = error_name(Model::new().unwrap().reference(&voice, 16_000).err().unwrap());
+    assert_eq!(name, "UnusableReference");
+    assert!(message.contains("cannot compare a voice with a reference"), "{message}");
+    let (name, _) = error_name(model.reference(&[0.1, f32::NAN], 16_000).err().unwrap());
+    assert_eq!(name, "Error");
+    let (name, _) = error_name(model.reference_from_shape(vec![1.0; 3]).err().unwrap());
+    assert_eq!(name, "UnusableReference");
 }
 
 #[wasm_bindgen_test]

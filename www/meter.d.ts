@@ -33,6 +33,11 @@ export class VoiceEmotionMeter extends HTMLElement {
   stop(): void;
   readonly listening: boolean;
   readonly state: MeterState;
+  /**
+   * The shape of the listener's everyday voice (a `Reference`'s `shape`) to judge against, or null;
+   * setting it stops listening. For a model that takes a reference (`Model.takesReference`).
+   */
+  reference: number[] | Float32Array | null;
   addEventListener<K extends keyof VoiceEmotionMeterEventMap>(
     type: K,
     listener: (this: VoiceEmotionMeter, event: VoiceEmotionMeterEventMap[K]) => unknown,

@@ -6,6 +6,9 @@
 //   <voice-emotion-meter model="other.json"></voice-emotion-meter>
 //   model            another model: its metadata JSON, which names its trunk and head ONNX files
 //                    beside it; read when the element is connected (default: the built-in one)
+//   reference        property: the shape of the listener's everyday voice (a Reference's `shape`,
+//                    from the page that embeds the meter), or null; setting it stops listening and,
+//                    for a model that takes a reference, judges against that voice from the next Start
 //   events           "prediction": detail {time, emotion}, every half second while listening
 //                    "verdict": detail the reading the headline shows (emotions.js), when it changes
 //                    "error": detail the Error (the element shows its message too)
@@ -25,16 +28,24 @@ TEMPLATE.innerHTML = `
     <p class="headline" part="headline">Loading the model…</p>
     <p class="detail" part="detail"></p>
   </div>
-  <p class="caveat" part="caveat">This is how the voice sounds, not how the person feels.</p>
+  <p class="caveat" part="caveat"></p>
   <p id="affect" part="affect"></p>
   <ul class="bars" part="bars" aria-label="How likely each emotion is"></ul>
   <p class="visually-hidden" aria-live="polite" aria-atomic="true"></p>`;
+
+/** Under the verdict: what it is, and what it is compared with. */
+const CAVEAT = {
+  plain: "This is how the voice sounds, not how the person feels.",
+  reference: "This is how the voice sounds compared with your everyday voice, not how you feel.",
+};
 
 export class VoiceEmotionMeter extends HTMLElement {
   #ui;
   #loading = null;
   #controller = null;
   #state = "loading"; // loading, idle, starting, listening, error
+  #listener = null;
+  #reference = null;
 
   constructor() {
     super();
@@ -48,8 +59,10 @@ export class VoiceEmotionMeter extends HTMLElement {
       detail: find(".detail"),
       bars: find(".bars"),
       region: find("[aria-live]"),
+      caveat: find(".caveat"),
       showAffect: createAffect(find("#affect")),
     };
+    this.#ui.caveat.textContent = CAVEAT.plain;
     const internals = this.attachInternals();
     internals.role = "group";
     internals.ariaLabel = "How the voice sounds";
@@ -61,6 +74,7 @@ export class VoiceEmotionMeter extends HTMLElement {
     const model = this.getAttribute("model") ?? undefined;
     this.#loading = createListener({ model }, (prediction) => this.#controller.heard(prediction)).then(
       (listener) => {
+        this.#listener = listener;
         this.#controller = createController({
           labels: listener.labels,
           unsureBelow: listener.unsureBelow,
@@ -75,6 +89,7 @@ export class VoiceEmotionMeter extends HTMLElement {
           },
         });
         this.#ui.button.disabled = false;
+        if (this.#reference) this.reference = this.#reference;
       },
       (error) => {
         this.#show({ state: "error", headline: "Not available", detail: "", message: error.message });
@@ -95,6 +110,31 @@ export class VoiceEmotionMeter extends HTMLElement {
   /** "loading", "idle", "starting", "listening" or "error". */
   get state() {
     return this.#state;
+  }
+
+  /** The shape of the everyday voice the meter judges against, or null. */
+  get reference() {
+    return this.#reference;
+  }
+
+  /**
+   * Judges against the everyday voice of this shape (null: the voices the model was trained on);
+   * stops listening. A shape the model cannot take is reported as an "error" event and dropped.
+   */
+  set reference(shape) {
+    this.#reference = shape ? [...shape] : null;
+    if (!this.#listener) return; // applied once the model has loaded
+    this.stop();
+    try {
+      this.#listener.judgeAgainst(this.#reference);
+    } catch (error) {
+      this.#reference = null;
+      this.#listener.judgeAgainst(null);
+      this.#ui.message.textContent = error.message;
+      this.#ui.message.hidden = false;
+      this.dispatchEvent(new CustomEvent("error", { detail: error }));
+    }
+    this.#ui.caveat.textContent = this.#reference ? CAVEAT.reference : CAVEAT.plain;
   }
 
   /** Opens the microphone; call it from a click (browsers start audio only on a user gesture). */

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use numpy::{PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyOSError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
-use voice_emotion::{EmotionModel, Error, FileAnalysis, Report};
+use voice_emotion::{EmotionModel, Error, FileAnalysis, ReferenceRecorder, Report};
 
 /// The core's error as a Python exception: I/O failures are `OSError`, the rest `ValueError`.
 fn to_py(e: Error) -> PyErr {
@@ -75,18 +75,56 @@ impl Model {
         value.to_string().parse().expect("a float's text parses")
     }
 
-    /// One file's result as the CLI's `--format jsonl` line, parsed (a dict).
-    #[pyo3(signature = (path, timeline = false))]
-    fn classify<'py>(&self, py: Python<'py>, path: PathBuf, timeline: bool) -> PyResult<Bound<'py, PyAny>> {
-        let line = self.classify_json(py, path, timeline)?;
+    /// The speaker's everyday voice as a reference (a model that takes one judges a voice against
+    /// it, `reference=`): from an audio file's path, a list of paths (several recordings of the
+    /// same voice), or mono samples (a 1-D NumPy array) at `rate` Hz; 5 to 60 s in all, most of it
+    /// speech, through the same microphone and room as what it will judge. A recording that
+    /// cannot be one raises `ValueError` saying why (silent, too short, clipped, ...).
+    #[pyo3(signature = (source, rate = None))]
+    fn reference(&self, py: Python<'_>, source: &Bound<'_, PyAny>, rate: Option<u32>) -> PyResult<Reference> {
+        let mut recorder = ReferenceRecorder::new(&self.inner).map_err(to_py)?;
+        if let Some(rate) = rate {
+            with_samples(source, |s| py.detach(|| recorder.add(s, rate)).map_err(to_py))?;
+        } else {
+            let paths: Vec<PathBuf> = match source.extract::<PathBuf>() {
+                Ok(path) => vec![path],
+                Err(_) => source.extract().map_err(|_| {
+                    PyValueError::new_err("a reference is a path, a list of paths, or samples with their rate")
+                })?,
+            };
+            for path in paths {
+                py.detach(|| recorder.add_file(&path)).map_err(|e| to_py_at(e, &path))?;
+            }
+        }
+        let inner = recorder.finish().map_err(to_py)?;
+        Ok(Reference { inner })
+    }
+
+    /// One file's result as the CLI's `--format jsonl` line, parsed (a dict); with `reference`,
+    /// judged against that voice (the CLI's `--reference`).
+    #[pyo3(signature = (path, timeline = false, reference = None))]
+    fn classify<'py>(
+        &self,
+        py: Python<'py>,
+        path: PathBuf,
+        timeline: bool,
+        reference: Option<&Reference>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let line = self.classify_json(py, path, timeline, reference)?;
         loads(py, line)
     }
 
     /// One file's result as the CLI's `--format jsonl` line, the same text. A truncated file is
     /// scored as far as it goes, with a `UserWarning`, as the CLI does.
-    #[pyo3(signature = (path, timeline = false))]
-    fn classify_json(&self, py: Python<'_>, path: PathBuf, timeline: bool) -> PyResult<String> {
-        let model = &self.inner;
+    #[pyo3(signature = (path, timeline = false, reference = None))]
+    fn classify_json(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        timeline: bool,
+        reference: Option<&Reference>,
+    ) -> PyResult<String> {
+        let model = &self.judging(reference)?;
         let (json, truncation) = py
             .detach(|| -> Result<_, Error> {
                 let mut file = FileAnalysis::open(model, &path)?;
@@ -110,9 +148,16 @@ impl Model {
     }
 
     /// Analyses mono samples (a 1-D float32 or float64 NumPy array) at `rate` Hz:
-    /// `{duration, speech_seconds, overall, timeline}`.
-    fn analyze<'py>(&self, py: Python<'py>, samples: &Bound<'py, PyAny>, rate: u32) -> PyResult<Bound<'py, PyAny>> {
-        let model = &self.inner;
+    /// `{duration, speech_seconds, overall, timeline}`; with `reference`, against that voice.
+    #[pyo3(signature = (samples, rate, reference = None))]
+    fn analyze<'py>(
+        &self,
+        py: Python<'py>,
+        samples: &Bound<'py, PyAny>,
+        rate: u32,
+        reference: Option<&Reference>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let model = &self.judging(reference)?;
         let analysis = with_samples(samples, |s| {
             py.detach(|| voice_emotion::analyze(model, s, rate)).map_err(to_py)
         })?;
@@ -121,6 +166,32 @@ impl Model {
 
     fn __repr__(&self) -> String {
         format!("Model(labels={:?})", self.inner.labels())
+    }
+}
+
+impl Model {
+    /// The model judging against `reference`, or as it is.
+    fn judging(&self, reference: Option<&Reference>) -> PyResult<EmotionModel> {
+        self.inner.with_reference(reference.map(|r| &r.inner)).map_err(to_py)
+    }
+}
+
+/// A speaker's everyday voice (`Model.reference`): a few numbers, the spectral shape of their speech.
+#[pyclass(frozen, module = "voice_emotion")]
+struct Reference {
+    inner: voice_emotion::Reference,
+}
+
+#[pymethods]
+impl Reference {
+    /// Per mel band, dB relative to the bands' power mean.
+    #[getter]
+    fn shape(&self) -> Vec<f32> {
+        self.inner.shape().to_vec()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Reference({} bands)", self.inner.shape().len())
     }
 }
 
@@ -153,10 +224,11 @@ struct Recognizer {
 
 #[pymethods]
 impl Recognizer {
-    /// A recognizer for mono audio at `rate` Hz.
+    /// A recognizer for mono audio at `rate` Hz; with `reference`, judging against that voice.
     #[new]
-    fn new(model: &Model, rate: u32) -> PyResult<Self> {
-        let inner = voice_emotion::Recognizer::new(model.inner.clone(), rate).map_err(to_py)?;
+    #[pyo3(signature = (model, rate, reference = None))]
+    fn new(model: &Model, rate: u32, reference: Option<&Reference>) -> PyResult<Self> {
+        let inner = voice_emotion::Recognizer::new(model.judging(reference)?, rate).map_err(to_py)?;
         Ok(Self { inner })
     }
 
@@ -184,5 +256,6 @@ impl Recognizer {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Model>()?;
     m.add_class::<Recognizer>()?;
+    m.add_class::<Reference>()?;
     Ok(())
 }

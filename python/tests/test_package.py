@@ -174,3 +174,61 @@ def test_analyze_releases_the_gil(model, audio_files):
 
 def test_the_extension_is_abi3():
     assert Path(voice_emotion._core.__file__).name.endswith(".abi3.so")
+
+
+@pytest.fixture(scope="module")
+def reference_model(tmp_path_factory) -> Path:
+    """The shipped model made to take a reference (tests/fixtures/models/reference.json), as the
+    CLI's tests make it: its metadata path."""
+    import json
+    import shutil
+
+    meta = json.loads((REPO / "models" / "emotion.json").read_text())
+    meta["reference"] = json.loads((REPO / "tests" / "fixtures" / "models" / "reference.json").read_text())
+    out = tmp_path_factory.mktemp("reference-model")
+    for part in ("trunk", "head"):
+        shutil.copy(REPO / "models" / meta["stream"][part], out / meta["stream"][part])
+    (out / "reference-model.json").write_text(json.dumps(meta))
+    return out / "reference-model.json"
+
+
+def test_a_reference_judges_as_the_cli_does(reference_model, audio_files, tmp_path):
+    from conftest import DATA, run_cli
+    import json
+
+    neutral = [str(DATA / "ravdess" / "Actor_05" / f"03-01-01-01-0{n}-01-05.flac") for n in (1, 2)]
+    model = Model.from_files(reference_model)
+    voice = model.reference(neutral)
+    assert len(voice.shape) == 64 and repr(voice) == "Reference(64 bands)"
+    done = run_cli("--model", str(reference_model), "--reference", neutral[0], "--reference", neutral[1],
+                   "classify", "--format", "jsonl", "--timeline", audio_files[0])
+    assert done.returncode == 0, done.stderr
+    want = json.loads(done.stdout)
+    assert_same(model.classify(audio_files[0], timeline=True, reference=voice), want, audio_files[0])
+    assert model.classify(audio_files[0], reference=voice) != model.classify(audio_files[0])
+
+    # A voice from samples is the one from a file of them; analyze and the recognizer take it too.
+    joined = np.concatenate([soundfile.read(f, dtype="float32")[0] for f in neutral])
+    soundfile.write(tmp_path / "joined.wav", joined, 16000, subtype="FLOAT")
+    assert model.reference(joined, 16000).shape == model.reference(tmp_path / "joined.wav").shape
+    clip, rate = soundfile.read(audio_files[0], dtype="float32")
+    analysed = model.analyze(clip, rate, reference=voice)
+    assert analysed["overall"]["probabilities"] == pytest.approx(
+        [want["probabilities"][label] for label in model.labels], abs=1e-6)
+    assert Recognizer(model, rate, reference=voice).push(clip) != Recognizer(model, rate).push(clip)
+
+
+def test_a_recording_that_cannot_be_a_reference_says_why(reference_model, audio_files, tmp_path):
+    model = Model.from_files(reference_model)
+    with pytest.raises(ValueError, match="lasts 3.6 s: at least 5 s are needed"):
+        model.reference(audio_files[0])
+    with pytest.raises(ValueError, match="is silent"):
+        model.reference(np.zeros(8 * 16000, np.float32), 16000)
+    with pytest.raises(ValueError, match="clipped"):
+        model.reference(np.sign(np.sin(np.arange(8 * 16000) / 5.0)).astype(np.float32), 16000)
+    with pytest.raises(FileNotFoundError):
+        model.reference(str(tmp_path / "missing.wav"))
+    with pytest.raises(ValueError, match="a path, a list of paths, or samples"):
+        model.reference(3)
+    with pytest.raises(ValueError, match="cannot compare a voice with a reference"):
+        Model().reference(audio_files[0])

@@ -1,3 +1,3 @@
-from ._core import Model as Model, Recognizer as Recognizer
+from ._core import Model as Model, Recognizer as Recognizer, Reference as Reference
 
-__all__ = ["Model", "Recognizer"]
+__all__ = ["Model", "Recognizer", "Reference"]

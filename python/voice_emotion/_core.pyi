@@ -1,7 +1,7 @@
 """Type stubs of the Rust extension (python/src/lib.rs)."""
 
 from os import PathLike
-from typing import Any, Optional, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -23,14 +23,21 @@ class Model:
     @property
     def unsure_below(self) -> float:
         """Confidence below which an answer reads as "not sure"."""
-    def classify(self, path: _Path, timeline: bool = False) -> dict[str, Any]:
+    def reference(self, source: Union[_Path, Sequence[_Path], _Samples], rate: Optional[int] = None) -> "Reference":
+        """The speaker's everyday voice as a reference, for a model that takes one: from a file, a list of
+        files (several recordings of the same voice) or mono samples at ``rate`` Hz; 5 to 60 s in all, most
+        of it speech, through the microphone and room of what it will judge. ValueError saying why one
+        cannot be made (silent, too short, too little speech, steady noise, clipped, a model that takes
+        none); OSError for a file that cannot be read."""
+    def classify(self, path: _Path, timeline: bool = False, reference: Optional["Reference"] = None) -> dict[str, Any]:
         """One file's result: the CLI's ``--format jsonl`` line as a dict (``file``, ``duration``,
         ``speech_seconds``, ``label``, ``confidence``, ``arousal``, ``valence``, ``probabilities`` by
         label, and with ``timeline`` its segments). Without speech those five are None. A truncated file is scored as far as it goes, with a UserWarning. Raises
-        OSError when the file cannot be read, ValueError when it is not audio or is corrupt."""
-    def classify_json(self, path: _Path, timeline: bool = False) -> str:
+        OSError when the file cannot be read, ValueError when it is not audio or is corrupt. With
+        ``reference``, judged against that voice (the CLI's ``--reference``)."""
+    def classify_json(self, path: _Path, timeline: bool = False, reference: Optional["Reference"] = None) -> str:
         """The same result as the exact text of the CLI's JSON line (no newline)."""
-    def analyze(self, samples: _Samples, rate: int) -> dict[str, Any]:
+    def analyze(self, samples: _Samples, rate: int, reference: Optional["Reference"] = None) -> dict[str, Any]:
         """Analyses mono samples at ``rate`` Hz: ``{duration, speech_seconds, overall, timeline}``
         (``overall`` and each segment's ``emotion``: ``{label, confidence, arousal, valence, probabilities}`` with
         the probabilities in ``labels`` order, or None without speech). ValueError for samples
@@ -39,7 +46,7 @@ class Model:
 class Recognizer:
     """Live recognition: push chunks of mono samples, get a smoothed prediction every hop (0.5 s)."""
 
-    def __init__(self, model: Model, rate: int) -> None: ...
+    def __init__(self, model: Model, rate: int, reference: Optional["Reference"] = None) -> None: ...
     @property
     def labels(self) -> list[str]: ...
     def push(self, samples: _Samples) -> list[dict[str, Any]]:
@@ -47,3 +54,10 @@ class Recognizer:
         ``Model.analyze`` (None when nobody speaks)."""
     def reset(self) -> None:
         """Starts a new stream (same model and rate)."""
+
+class Reference:
+    """A speaker's everyday voice (``Model.reference``): the spectral shape of their speech."""
+
+    @property
+    def shape(self) -> list[float]:
+        """Per mel band, dB relative to the bands' power mean."""

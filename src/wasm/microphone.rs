@@ -17,7 +17,7 @@ use web_sys::{
 
 use serde::Serialize;
 
-use super::{JsModel, to_js};
+use super::{JsModel, named_error, to_js};
 use crate::{Attempt, EmotionModel, Recognizer};
 
 /// The name `capture-worklet.js` registers its processor under.
@@ -403,14 +403,6 @@ async fn open_microphone() -> Result<MediaStream, JsValue> {
 /// OverconstrainedError that is no DOMException) with its technical detail.
 fn microphone_error(error: JsValue) -> JsValue {
     named_error(&property(&error, "name").unwrap_or_default(), &describe(&error))
-}
-
-fn named_error(name: &str, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    if !name.is_empty() {
-        error.set_name(name);
-    }
-    error.into()
 }
 
 fn describe(error: &JsValue) -> String {

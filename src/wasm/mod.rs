@@ -1,7 +1,8 @@
 //! The JavaScript API: a thin wasm-bindgen layer over the core. One `Model` (the shipped one, or
 //! any other from its bytes) makes the rest: a live `Recognizer`, an `Analyzer` for a clip's
 //! samples, a `FileAnalysis` for a file's bytes, the [`Microphone`] and the [`AttemptRecorder`], and
-//! the exports.
+//! the exports; a model that takes a reference voice also makes a `Reference` and a `Model` that
+//! judges against it.
 //! Results cross as plain objects (serde-wasm-bindgen); errors become JS `Error`s.
 
 mod microphone;
@@ -9,7 +10,9 @@ mod microphone;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Analysis, Analyzer, CsvWriter, EmotionModel, Error, FileAnalysis, MelFrontEnd, Recognizer, Report};
+use crate::{
+    Analysis, Analyzer, CsvWriter, EmotionModel, Error, FileAnalysis, MelFrontEnd, Recognizer, Reference, Report,
+};
 pub use microphone::{AttemptRecorder, Microphone};
 
 fn js_error(e: Error) -> JsError {
@@ -81,6 +84,56 @@ impl JsModel {
         meta.window.hop_frames as f64 * meta.hop_seconds()
     }
 
+    /// Whether this model can judge a voice against the speaker's own everyday voice.
+    #[wasm_bindgen(getter, js_name = takesReference)]
+    pub fn takes_reference(&self) -> bool {
+        self.model.metadata().reference.is_some()
+    }
+
+    /// Whether this model judges against a reference voice (`withReference`).
+    #[wasm_bindgen(getter, js_name = comparesWithReference)]
+    pub fn compares_with_reference(&self) -> bool {
+        self.model.reference().is_some()
+    }
+
+    /// A reference of the speaker's everyday voice from one recording's mono samples at
+    /// `sampleRate` Hz (5 to 60 s, most of it speech, through the microphone and room it will
+    /// judge). Throws an `Error` named `UnusableReference` saying why one cannot be made (silent,
+    /// too short, clipped, steady noise, a model that takes none).
+    pub fn reference(
+        &self,
+        samples: &[f32],
+        #[wasm_bindgen(js_name = sampleRate)] sample_rate: u32,
+    ) -> Result<JsReference, JsValue> {
+        Reference::from_recording(&self.model, samples, sample_rate)
+            .map(|inner| JsReference { inner })
+            .map_err(reference_error)
+    }
+
+    /// A reference kept earlier as its `shape`, checked against this model.
+    #[wasm_bindgen(js_name = referenceFromShape)]
+    pub fn reference_from_shape(&self, shape: Vec<f32>) -> Result<JsReference, JsValue> {
+        Reference::from_shape(&self.model, shape)
+            .map(|inner| JsReference { inner })
+            .map_err(reference_error)
+    }
+
+    /// This model judging every voice against `reference`: a new `Model` sharing this one's graphs.
+    #[wasm_bindgen(js_name = withReference)]
+    pub fn with_reference(&self, reference: &JsReference) -> Result<JsModel, JsValue> {
+        let model = self
+            .model
+            .with_reference(Some(&reference.inner))
+            .map_err(reference_error)?;
+        Ok(Self::wrap(model))
+    }
+
+    /// This model judging against its training voices again.
+    #[wasm_bindgen(js_name = withoutReference)]
+    pub fn without_reference(&self) -> Result<JsModel, JsError> {
+        Ok(Self::wrap(self.model.with_reference(None).map_err(js_error)?))
+    }
+
     /// A live recognizer for a mono stream at `sampleRate` Hz.
     pub fn recognizer(&self, #[wasm_bindgen(js_name = sampleRate)] sample_rate: u32) -> Result<JsRecognizer, JsError> {
         Ok(JsRecognizer {
@@ -112,11 +165,12 @@ impl JsModel {
         match FileAnalysis::from_bytes(&self.model, bytes) {
             Ok(file) => Ok(JsFileAnalysis { inner: Some(file) }),
             Err(e) => {
-                let error = js_sys::Error::new(&e.to_string());
-                if matches!(e, Error::Format(_)) {
-                    error.set_name("FormatError");
-                }
-                Err(error.into())
+                let name = if matches!(e, Error::Format(_)) {
+                    "FormatError"
+                } else {
+                    ""
+                };
+                Err(named_error(name, &e.to_string()))
             }
         }
     }
@@ -194,6 +248,41 @@ impl JsModel {
     pub fn logits(&self, mel: &[f32]) -> Result<Vec<f32>, JsError> {
         self.model.logits(&self.input(mel)?).map_err(js_error)
     }
+}
+
+/// A speaker's everyday voice; see `Model.reference`. A few numbers (`shape`), which a person may
+/// keep and give back (`Model.referenceFromShape`).
+#[wasm_bindgen(js_name = Reference)]
+pub struct JsReference {
+    inner: Reference,
+}
+
+#[wasm_bindgen(js_class = Reference)]
+impl JsReference {
+    /// Per mel band, dB relative to the bands' power mean.
+    #[wasm_bindgen(getter)]
+    pub fn shape(&self) -> Vec<f32> {
+        self.inner.shape().to_vec()
+    }
+}
+
+/// A reference that cannot be made or used, as an `Error` named `UnusableReference`.
+fn reference_error(e: Error) -> JsValue {
+    let name = if matches!(e, Error::Reference(_)) {
+        "UnusableReference"
+    } else {
+        ""
+    };
+    named_error(name, &e.to_string())
+}
+
+/// A JS `Error` whose `name` is a stable cause (`name` empty: a plain `Error`).
+fn named_error(name: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    if !name.is_empty() {
+        error.set_name(name);
+    }
+    error.into()
 }
 
 /// Live recognition of one stream; see `Model.recognizer`.

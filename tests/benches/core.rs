@@ -1,12 +1,13 @@
 //! Native speed of the core: front end per 3 s, inference per window run whole (int8 beside its
 //! float twin), the live recognizer's cost per 0.5 s hop of speech (front end, trunk on the new
-//! frames, head), and `analyze` on 60 s. Prints figures; never fails on a timing.
+//! frames, head) without and with a reference voice, making a reference from 7 s of speech, and
+//! `analyze` on 60 s. Prints figures; never fails on a timing.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use voice_emotion::{EmotionModel, MelFrontEnd, Recognizer, analyze};
+use voice_emotion::{EmotionModel, MelFrontEnd, Recognizer, Reference, analyze};
 
 fn models() -> [(&'static str, EmotionModel); 2] {
     let float = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/emotion-float.onnx");
@@ -51,19 +52,39 @@ fn bench(c: &mut Criterion) {
     group.bench_function("head on one window", |b| b.iter(|| int8.head(&window_steps).unwrap()));
     group.finish();
 
+    // A reference voice: the shipped int8 model made to take one, the actor's two neutral sentences.
+    let dir = std::env::temp_dir().join(format!("voice-emotion-bench-{}", std::process::id()));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let taking = EmotionModel::from_path(&common::taking_a_reference(&root.join("models/emotion.json"), &dir)).unwrap();
+    let neutral: Vec<f32> = common::NEUTRAL_CLIPS
+        .iter()
+        .flat_map(|c| common::read_clip(c).0)
+        .collect();
+    c.bench_function("reference from 7 s of speech", |b| {
+        b.iter(|| Reference::from_recording(&taking, &neutral, rate).unwrap())
+    });
+    let reference = Reference::from_recording(&taking, &neutral, rate).unwrap();
+
     // Each iteration pushes the next 0.5 s of a looped utterance: one window scored from one hop's trunk.
     let hop = meta.window.hop_frames * meta.frontend.hop_length;
-    let mut recognizer = Recognizer::new(int8.clone(), rate).unwrap();
-    let mut at = 0;
-    c.bench_function("live recognizer per 0.5 s hop of speech", |b| {
-        b.iter(|| {
-            if at + hop > speech.len() {
-                at = 0;
-            }
-            at += hop;
-            recognizer.push(&speech[at - hop..at]).unwrap()
-        })
-    });
+    let mut group = c.benchmark_group("live recognizer per 0.5 s hop of speech");
+    for (name, model) in [
+        ("without reference", int8.clone()),
+        ("with reference", taking.with_reference(Some(&reference)).unwrap()),
+    ] {
+        let mut recognizer = Recognizer::new(model, rate).unwrap();
+        let mut at = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                if at + hop > speech.len() {
+                    at = 0;
+                }
+                at += hop;
+                recognizer.push(&speech[at - hop..at]).unwrap()
+            })
+        });
+    }
+    group.finish();
 
     let minute: Vec<f32> = speech.iter().cycle().take(60 * rate as usize).copied().collect();
     let mut group = c.benchmark_group("analyze");

@@ -36,15 +36,17 @@ pub fn conversation() -> (Vec<f32>, u32) {
 }
 
 /// A copy in `dir` of the model whose metadata is `metadata` (its trunk and head beside it), made
-/// to take a reference voice if it does not (a typical voice: every band at 0 dB; the doors and
-/// the statistics do not depend on the weights having been trained with one). Returns its metadata.
+/// to take a reference voice if it does not (`tests/fixtures/models/reference.json`: a typical
+/// voice, every band at 0 dB; the doors and the statistics do not depend on the weights having
+/// been trained with one). Returns its metadata.
 pub fn taking_a_reference(metadata: &std::path::Path, dir: &std::path::Path) -> PathBuf {
-    let mut meta: serde_json::Value = serde_json::from_slice(&std::fs::read(metadata).unwrap()).unwrap();
+    let read_json = |path: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+    let mut meta = read_json(metadata);
     if meta.get("reference").is_none() {
-        meta["reference"] = serde_json::json!({
-            "voice_shape": vec![0.0; 64], "min_seconds": 5.0, "max_seconds": 60.0,
-            "min_speech_seconds": 3.0, "clip_level": 0.999, "max_clipped_fraction": 0.001,
-        });
+        meta["reference"] =
+            read_json(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/reference.json"));
     }
     std::fs::create_dir_all(dir).unwrap();
     for part in ["trunk", "head"] {

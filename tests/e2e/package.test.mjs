@@ -70,6 +70,10 @@ before(async () => {
   writeFileSync(join(site, "index.html"), PAGE);
   copyFileSync(wav, join(site, "angry.wav"));
   for (const file of MODEL_FILES) copyFileSync(join(ROOT, "models", file), join(site, file));
+  // The shipped model made to take a reference voice (tests/fixtures/models/reference.json).
+  const taking = JSON.parse(readFileSync(join(ROOT, "models/emotion.json"), "utf8"));
+  taking.reference = JSON.parse(readFileSync(join(ROOT, "tests/fixtures/models/reference.json"), "utf8"));
+  writeFileSync(join(site, "reference-model.json"), JSON.stringify(taking));
   server = await serve(site);
   context = await launch({ microphone: "file", audio: wav });
 });
@@ -165,10 +169,44 @@ test("the installed package, alone in a page: a file and the meter's microphone 
   assert.deepEqual(loaded[1][0], "error");
   assert.match(loaded[1][1], /missing\.json: 404/);
 
+  // A reference voice: a model that takes none says so and keeps judging as before; one that takes
+  // one says what the verdict is compared with, and listens.
+  const judged = await page.evaluate(async () => {
+    const tilt = Array.from({ length: 64 }, (_, band) => (band - 32) / 8);
+    const errors = [];
+    const meters = ["emotion.json", "reference-model.json"].map((model) => {
+      const meter = document.createElement("voice-emotion-meter");
+      meter.setAttribute("model", model);
+      meter.addEventListener("error", (e) => errors.push(e.detail.message));
+      document.body.append(meter);
+      return meter;
+    });
+    while (meters.some((meter) => meter.state === "loading")) await new Promise((done) => setTimeout(done, 100));
+    meters.forEach((meter) => (meter.reference = tilt));
+    const [, taking] = meters;
+    await taking.start();
+    const listening = taking.state;
+    taking.stop();
+    return {
+      errors,
+      references: meters.map((meter) => meter.reference?.length ?? null),
+      caveats: meters.map((meter) => meter.shadowRoot.querySelector(".caveat").textContent),
+      listening,
+    };
+  });
+  assert.deepEqual(judged.references, [null, 64]);
+  assert.equal(judged.errors.length, 1);
+  assert.match(judged.errors[0], /cannot compare a voice with a reference/);
+  assert.deepEqual(judged.caveats, [
+    "This is how the voice sounds, not how the person feels.",
+    "This is how the voice sounds compared with your everyday voice, not how you feel.",
+  ]);
+  assert.equal(judged.listening, "listening");
+
   // Nothing but the scratch page, the installed package and the model files was fetched.
   const own = requests.filter((url) => url.startsWith(server.url)).map((url) => url.slice(server.url.length));
   assert.deepEqual(foreignRequests(requests), []);
-  const pageFiles = ["", "angry.wav", ...MODEL_FILES, "missing.json"];
+  const pageFiles = ["", "angry.wav", ...MODEL_FILES, "missing.json", "reference-model.json"];
   assert.deepEqual(own.filter((path) => !pageFiles.includes(path) && !path.startsWith(`node_modules/${manifest.name}/`)), []);
   assert.deepEqual(errors, []);
 });
