@@ -100,8 +100,22 @@ fn front_end_matches_librosa_on_real_speech() {
 #[test]
 fn streamed_windows_match_the_whole_window_and_onnxruntime() {
     let f = fixtures();
-    for (key, logits_key) in [("model", "logits"), ("model_float", "logits_float")] {
-        let model = model(&f, key);
+    let mut cases = vec![
+        ("model", model(&f, "model"), "logits"),
+        ("model_float", model(&f, "model_float"), "logits_float"),
+    ];
+    // A model that takes a reference voice: its windows judged against the six clips' shape too.
+    if f.index["clips"][0].get("logits_reference").is_some() {
+        let int8 = model(&f, "model");
+        let shape = serde_json::from_value(f.index["reference_shape"].clone()).unwrap();
+        let reference = voice_emotion::Reference::from_shape(&int8, shape).unwrap();
+        cases.push((
+            "model with reference",
+            int8.with_reference(Some(&reference)).unwrap(),
+            "logits_reference",
+        ));
+    }
+    for (key, model, logits_key) in cases {
         let n_mels = model.metadata().frontend.n_mels;
         let (mut worst_reference, mut worst_whole, mut windows) = (0.0f32, 0.0f32, 0);
         for clip in f.index["clips"].as_array().unwrap() {

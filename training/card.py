@@ -262,6 +262,42 @@ against low (above 0.5 against below; clips labelled neutral count for neither),
 """ + "\n".join(rows) + "\n"
 
 
+def reference_section(table: dict) -> str:
+    """What the card says of the reference voice: the table, or that this model takes none."""
+    if not table:
+        return "This model takes no reference voice."
+    return ("This model can judge a voice against the speaker's own everyday voice (`reference` in METADATA.md). "
+            "Every fold's held-out speakers, all of a speaker's clips heard through one room, device and noise, "
+            "each clip scored without and with the speaker's reference: the spectral shape of up to 3 of their "
+            "neutral or calm clips (never the clip itself) under the same condition. UA over the emotions each "
+            "corpus has, mean over the folds.\n\n" + reference_table(table))
+
+
+def reference_table(table: dict) -> str:
+    """pipeline.reference_scores as markdown, per corpus: each condition's UA without and with the speaker's
+    reference voice (and the replaced model's, when scored), and the means over all conditions and each family."""
+    lines = []
+    for corpus, rows in table.items():
+        kinds = [k for k in ("baseline", "without", "with") if k in next(iter(rows.values()))]
+        heads = {"baseline": "replaced model", "without": "without reference", "with": "with reference"}
+        lines += [f"**{corpus}**", "", f"| condition | family | {' | '.join(heads[k] for k in kinds)} | with - without |",
+                  "|---|---|" + "---|" * (len(kinds) + 1)]
+        means = {}
+        for name, cell in rows.items():
+            ua = {k: cell[k]["ua_mean"] for k in kinds}
+            fam = "clean" if name == "clean" else family(name)
+            for key in ("all", fam):
+                means.setdefault(key, []).append(ua)
+            lines.append(f"| {name} | {fam} | {' | '.join(f'{ua[k]:.3f}' for k in kinds)} | "
+                         f"{100 * (ua['with'] - ua['without']):+.1f} |")
+        for key, uas in means.items():
+            m = {k: np.mean([u[k] for u in uas]) for k in kinds}
+            lines.append(f"| mean, {key} | | {' | '.join(f'{m[k]:.3f}' for k in kinds)} | "
+                         f"{100 * (m['with'] - m['without']):+.1f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def write_card(path: Path, cv: dict, common: dict) -> None:
     s, rec = common["shipped"], common["recipe"]
     speed_keeps = f" keeping the {' and '.join(rec['speed_keeps'])}" if rec.get("speed_keeps") else ""
@@ -346,6 +382,9 @@ gain control). Neither is a measured room, microphone or noise: those are kept o
 final judgement. UA over the 8 classes, mean ± std over the {len(cv['int8']['folds'])} folds{replaced_note}.
 
 {family_tables(cv, common.get('replaced'))}
+
+### Compared with the speaker's own voice
+{reference_section(cv['int8'].get('reference'))}
 
 ### Other validated corpora
 The same folds' held-out speakers of the other corpora, UA over the emotions each has (predictions

@@ -39,6 +39,13 @@ SPEECH_GATE = {"frame_db": -50.0, "min_active_fraction": 0.2, "min_range_db": 12
 # 15 s), at least 3 s of it speech, at most 0.1 % of its samples at full scale (clipping reshapes the spectrum).
 REFERENCE = {"min_seconds": 5.0, "max_seconds": 60.0, "min_speech_seconds": 3.0, "clip_level": 0.999,
              "max_clipped_fraction": 0.001}
+# The conditions a model that takes a reference voice is scored under without and with one
+# (pipeline.reference_scores, the card's table): clean and a member of every family at a middle level, a
+# speaker's clips heard through one room and device. Not all of the conditions table: rendering each
+# speaker's chain costs minutes per condition and fold.
+REFERENCE_CONDITIONS = ("clean", "pink-10dB", "babble-10dB", "room-medium", "telephone", "cheap-mic", "colouring-dark",
+                        "colouring-bright", "colouring-random", "room-statistical-small", "room-statistical-medium",
+                        "laptop")
 # What the runtime shows: "not sure" below this calibrated confidence; live probabilities smoothed with this
 # time constant, the smoothing restarted after this long without speech (seconds); a window's logits scaled
 # by min(1, its speech seconds / full_confidence_seconds), so a window with too little speech is not read as

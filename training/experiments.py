@@ -16,15 +16,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .conditions import CONDITIONS, FAMILIES, acoustic_names, condition_names, family, speaker_condition_features
+from .conditions import CONDITIONS, FAMILIES, condition_names, family
 from .config import DATA_DIR, KINDS, RECIPE, WORK_DIR
 from .data import by_corpus, corpus_labels, load_manifest, primary_corpus, select, split
 from .evaluate import clip_probabilities, session
-from .evaluate import scores as evaluation_scores
 from .features import band_stats, clip_features
+from .card import reference_table
 from .pipeline import (ConditionScores, cross_validate, cv_folds, feature_sets, fold_features, fold_trainings,
-                       reference_sets, restrict, train_all, training_stats)
-from .reference import clean_shapes, reference_mates
+                       reference_scores, reference_sets, restrict, train_all)
 
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {
@@ -88,71 +87,6 @@ VARIANTS = {
     # channels there keep it within 50 M multiply-adds; 45 frames of context instead of 61.
     "fine-early-time": {"blocks": ((2, (2, 1)), (1, (2, 5)), (1, (2, 1)), (1, None)), "channels": (16, 24, 64, 128)},
 }
-
-
-def reference_table(clips: list, recipe, work: Path, stats: dict, baseline: Path, log, only_folds=None) -> dict:
-    """Issue 36's measure. Every held-out clip of a speaker heard through the same room, device and noise as the
-    rest of that speaker's (conditions.speaker_condition_features), scored by the int8 fold models in `work`
-    without and with the speaker's reference voice (the shape of the clip's reference mates under the same
-    condition, never the clip itself), and by the int8 fold models in `baseline` (the model it replaces)
-    without. {corpus: {condition: {"baseline"|"without"|"with": {"ua_folds", "recall"}}}}, UA over the labels the
-    corpus has."""
-    names = acoustic_names(recipe)
-    labels_of = corpus_labels(clips)
-    plain = dataclasses.replace(recipe, reference_share=0.0)
-    table, pooled = {}, {}
-    for f, val_voices in cv_folds(clips, recipe, only_folds):
-        train, val = split(clips, val_voices)
-        t0 = time.time()
-        mels = {"clean": clip_features(val, DATA_DIR, WORK_DIR, 1.0),
-                **speaker_condition_features(clips, val_voices, DATA_DIR, WORK_DIR, tuple(n for n in names if n != "clean"))}
-        log(f"fold {f}: {len(val)} held-out clips under {len(names)} conditions by speaker: {time.time() - t0:.0f} s")
-        baseline_stats = training_stats(train, clip_features(train, DATA_DIR, WORK_DIR, 1.0), plain)
-        y = np.array([c.label for c in val])
-        mates = reference_mates(val)
-        own = session(work / f"fold{f}-int8.onnx")  # scored without and with the reference
-        models = {"baseline": (session(baseline / f"fold{f}-int8.onnx"), baseline_stats, False),
-                  "without": (own, stats[f"fold{f}"], False),
-                  "with": (own, stats[f"fold{f}"], True)}
-        for name in names:
-            shapes = clean_shapes(mels[name], mates)
-            for kind, (sess, s, referenced) in models.items():
-                predicted = clip_probabilities(sess, mels[name], s, references=shapes if referenced else None)
-                for corpus, idx in by_corpus(val).items():
-                    pred = restrict(predicted[idx], labels_of[corpus]).argmax(1)
-                    table.setdefault(corpus, {}).setdefault(name, {}).setdefault(kind, {"ua_folds": []})["ua_folds"].append(
-                        evaluation_scores(y[idx], pred)["ua"])
-                    both = pooled.setdefault((corpus, name, kind), ([], []))
-                    both[0].extend(y[idx].tolist())
-                    both[1].extend(pred.tolist())
-            row = table[val[0].corpus][name]
-            log(f"  {name}: " + ", ".join(f"{k} {row[k]['ua_folds'][-1]:.3f}" for k in models))
-    for (corpus, name, kind), (y_true, y_pred) in pooled.items():
-        cell = table[corpus][name][kind]
-        cell.update(ua_mean=float(np.mean(cell["ua_folds"])), recall=evaluation_scores(np.array(y_true), np.array(y_pred))["recall"])
-    return table
-
-
-def reference_summary(table: dict) -> str:
-    """reference_table as markdown, per corpus: each condition's UA baseline / without / with, and the means
-    over all conditions and over each family."""
-    lines = []
-    for corpus, rows in table.items():
-        lines += [f"{corpus}: | condition | family | baseline | without | with | with - without |", "|---|---|---|---|---|---|"]
-        means = {}
-        for name, cell in rows.items():
-            ua = {k: cell[k]["ua_mean"] for k in ("baseline", "without", "with")}
-            fam = "clean" if name == "clean" else family(name)
-            for key in ("all", fam):
-                means.setdefault(key, []).append(ua)
-            lines.append(f"| {name} | {fam} | {ua['baseline']:.3f} | {ua['without']:.3f} | {ua['with']:.3f} | "
-                         f"{100 * (ua['with'] - ua['without']):+.1f} |")
-        for key, uas in means.items():
-            m = {k: np.mean([u[k] for u in uas]) for k in ("baseline", "without", "with")}
-            lines.append(f"| mean, {key} | | {m['baseline']:.3f} | {m['without']:.3f} | {m['with']:.3f} | "
-                         f"{100 * (m['with'] - m['without']):+.1f} |")
-        lines.append("")
-    return "\n".join(lines)
 
 
 def rescore(names: list, clips: list, data: Path, work: Path, only_folds=None) -> dict:
@@ -289,11 +223,11 @@ def main() -> None:
         stats = train_all(trainings, data, recipe, args.processes, args.threads, log)
         cv = cross_validate(clips, mel_sets, recipe, work / "exp" / name, data, stats, log, only_folds=args.folds)
         if recipe.reference_share:
-            table = reference_table(clips, recipe, work / "exp" / name, stats, args.baseline, log, args.folds)
+            table = reference_scores(clips, recipe, work / "exp" / name, stats, log, data, args.folds, args.baseline)
             with open(work / "experiments.jsonl", "a") as f:
                 f.write(json.dumps({"variant": name, "reference_table": table, "baseline": str(args.baseline),
                                     "folds": args.folds or "all"}) + "\n")
-            print(reference_summary(table), flush=True)
+            print(reference_table(table), flush=True)
         row = {"variant": name, "overrides": VARIANTS[name], "recipe": dataclasses.asdict(recipe),
                "seconds": round(time.time() - t0),
                "processes": args.processes, "threads": args.threads, "folds": args.folds or "all", **scores(cv)}

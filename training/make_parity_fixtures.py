@@ -3,7 +3,8 @@ outputs (graph optimizations off) of the whole-window int8 and float models on e
 clip scores (one ending every hop, the clip preceded by the floor; a clip shorter than a hop gives one); and
 the int8 model's file and segment probabilities as the calibration step reads them (training.runtime), which
 the CLI must print; and the reference shape (training.reference.shape) of the six clips together, which the
-runtime's Reference must equal.
+runtime's Reference must equal (for a model that takes one, also the int8 logits of every window judged
+against it).
 
     python -m training.make_parity_fixtures [--model models/emotion.onnx] [--data ../shared/data]
                                             [--out tests/fixtures/parity]
@@ -67,9 +68,14 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
         file, segments = stretches(runtime, samples)
         entry["file"], entry["segments"] = file[0], [p for p, _ in segments]
         clips.append(entry)
+    reference = shape(mels)
+    if normalizer.voice_shape is not None:  # a model that takes a reference: its windows judged against this one
+        for entry, mel in zip(clips, mels):
+            windows = normalizer.windows(mel, entry["window_ends"], reference)
+            entry["logits_reference"] = [[float(v) for v in window_logits(sessions["logits"], w)] for w in windows]
     doc = {"model": shown(model), "metadata": shown(model.with_suffix(".json")),
            "model_float": shown(float_model), "data": shown(data_dir), "clips": clips,
-           "reference_shape": [float(v) for v in shape(mels)]}
+           "reference_shape": [float(v) for v in reference]}
     path = out_dir / "parity.json"
     path.write_text(json.dumps(doc, indent=2) + "\n")
     return path

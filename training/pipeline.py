@@ -22,9 +22,9 @@ import torch
 
 from . import affect, calibration, card, runtime
 from .augment import random_window
-from .conditions import (acoustic_names, condition_names, conversation_partners, training_copies,
-                         training_reference_shapes, validation_features)
-from .config import DATA_DIR, KINDS, LABELS, RECIPE, REPO, SMOKE, WORK_DIR
+from .conditions import (acoustic_names, condition_names, conversation_partners, speaker_condition_features,
+                         training_copies, training_reference_shapes, validation_features)
+from .config import DATA_DIR, KINDS, LABELS, RECIPE, REFERENCE_CONDITIONS, REPO, SMOKE, WORK_DIR
 from .data import (by_corpus, corpus_labels, load_manifest, primary_corpus, select, speaker_folds, split,
                    validated_corpora)
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
@@ -67,7 +67,7 @@ def export_model(model, clips: list, base: list, stats: Stats, recipe, seed: int
 
 # The modules whose code decides what a training makes (its stamp covers them).
 TRAINING_CODE = tuple(Path(__file__).with_name(f"{m}.py") for m in
-                      ("acoustics", "augment", "conditions", "export", "features", "model", "train"))
+                      ("acoustics", "augment", "conditions", "export", "features", "model", "reference", "train"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -274,6 +274,51 @@ def corpus_trainings(clips: list, recipe, work: Path) -> list:
                      kind_paths(work, f"without-{k}"), work / f"without-{k}.stamp") for k in sorted(by_corpus(clips))]
 
 
+def reference_scores(clips: list, recipe, work: Path, stats: dict, log, data_dir: Path = DATA_DIR, only_folds=None,
+                     baseline: Path = None) -> dict:
+    """Issue 36's measure: each fold's held-out clips under the recipe's REFERENCE_CONDITIONS, a speaker's
+    clips all heard through the same room, device and noise (conditions.speaker_condition_features), scored by
+    the int8 fold models in `work` without and with the speaker's reference voice (the shape of the clip's
+    reference mates under the same condition, never the clip itself), and by the int8 fold models in `baseline`
+    (the model it replaces; `stats` of a recipe without references) without one, when given.
+    {corpus: {condition: {"without"|"with"|"baseline": {"ua_folds", "ua_mean", "recall"}}}}, UA over the labels
+    the corpus has."""
+    names = tuple(n for n in REFERENCE_CONDITIONS if n in acoustic_names(recipe))
+    labels_of = corpus_labels(clips)
+    plain = dataclasses.replace(recipe, reference_share=0.0)
+    table, pooled = {}, {}
+    for f, val_voices in cv_folds(clips, recipe, only_folds):
+        train, val = split(clips, val_voices)
+        t0 = time.time()
+        mels = {"clean": clip_features(val, data_dir, WORK_DIR, 1.0),
+                **speaker_condition_features(clips, val_voices, data_dir, WORK_DIR, tuple(n for n in names if n != "clean"))}
+        log(f"fold {f}: {len(val)} held-out clips under {len(names)} conditions by speaker: {time.time() - t0:.0f} s")
+        y = np.array([c.label for c in val])
+        mates = reference_mates(val)
+        own = session(work / f"fold{f}-int8.onnx")  # scored without and with the reference
+        models = {"without": (own, stats[f"fold{f}"], False), "with": (own, stats[f"fold{f}"], True)}
+        if baseline:
+            plain_stats = training_stats(train, clip_features(train, data_dir, WORK_DIR, 1.0), plain)
+            models["baseline"] = (session(baseline / f"fold{f}-int8.onnx"), plain_stats, False)
+        for name in names:
+            shapes = clean_shapes(mels[name], mates)
+            for kind, (sess, s, referenced) in models.items():
+                predicted = clip_probabilities(sess, mels[name], s, references=shapes if referenced else None)
+                for corpus, idx in by_corpus(val).items():
+                    pred = restrict(predicted[idx], labels_of[corpus]).argmax(1)
+                    table.setdefault(corpus, {}).setdefault(name, {}).setdefault(kind, {"ua_folds": []})["ua_folds"].append(
+                        scores(y[idx], pred)["ua"])
+                    both = pooled.setdefault((corpus, name, kind), ([], []))
+                    both[0].extend(y[idx].tolist())
+                    both[1].extend(pred.tolist())
+            row = table[val[0].corpus][name]
+            log(f"  {name}: " + ", ".join(f"{k} {row[k]['ua_folds'][-1]:.3f}" for k in models))
+    for (corpus, name, kind), (y_true, y_pred) in pooled.items():
+        cell = table[corpus][name][kind]
+        cell.update(ua_mean=float(np.mean(cell["ua_folds"])), recall=scores(np.array(y_true), np.array(y_pred))["recall"])
+    return table
+
+
 def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dict, calibrations: dict, log) -> dict:
     """{"A+B->C": scores}: each corpus_trainings model scored on every clip of the corpus it left out, over the
     emotions that corpus shares with the others (predictions restricted to them): a proxy for corpora and
@@ -359,6 +404,8 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
                                         {k: cv[k]["calibration"]["temperature"] for k in KINDS}, data_dir, log)
     for kind in KINDS:
         cv[kind]["calibration"].update(stretches[kind])
+    if recipe.reference_share:
+        cv["int8"]["reference"] = reference_scores(clips, recipe, work, stats, log, data_dir)
     lco = leave_corpus_out(clips, mel_sets, recipe, work, stats, {k: cv[k]["calibration"] for k in KINDS}, log)
     stats = stats["shipped"]
     layers = EmotionCNN.from_recipe(recipe)  # its size: training does not change it

@@ -85,3 +85,14 @@ def test_a_model_that_takes_a_reference_says_so_in_its_metadata_and_reads_back()
     assert {k: v for k, v in meta["reference"].items() if k != "voice_shape"} == REFERENCE
     np.testing.assert_array_equal(stats(meta).voice_shape, with_voice.voice_shape)
     assert stats(metadata(plain, decision(1.0), maps, {}, "m")).voice_shape is None
+
+
+def test_the_cards_table_gives_each_condition_and_the_family_means_without_and_with():
+    from training.card import reference_section, reference_table
+    cell = lambda without, with_: {"without": {"ua_mean": without}, "with": {"ua_mean": with_}}  # noqa: E731
+    table = {"ravdess": {"clean": cell(0.6, 0.65), "colouring-dark": cell(0.5, 0.6), "colouring-bright": cell(0.4, 0.44)}}
+    text = reference_table(table)
+    assert "| clean | clean | 0.600 | 0.650 | +5.0 |" in text
+    assert "| mean, all | | 0.500 | 0.563 | +6.3 |" in text
+    assert "| mean, out-of-family | | 0.450 | 0.520 | +7.0 |" in text
+    assert reference_section(None) == "This model takes no reference voice."
