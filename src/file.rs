@@ -115,8 +115,8 @@ pub fn analyze_file(model: &EmotionModel, path: &Path) -> Result<Analysis> {
 }
 
 impl ReferenceRecorder {
-    /// Adds a whole audio file (any format [`FileAnalysis`] reads) to the reference; one longer
-    /// than the reference may be is refused before it is all read.
+    /// Adds a whole audio file (any format [`FileAnalysis`] reads) to the reference, a piece at a
+    /// time; one longer than the reference may be is refused once it is.
     pub fn add_file(&mut self, path: &Path) -> Result<()> {
         self.add_reader(AudioReader::open(path)?)
     }
@@ -127,14 +127,10 @@ impl ReferenceRecorder {
     }
 
     fn add_reader(&mut self, mut reader: AudioReader) -> Result<()> {
-        let rate = f64::from(reader.sample_rate());
-        let seconds = |samples: usize| self.seconds() + samples as f64 / rate;
-        self.check_length(seconds(0) + reader.promised_seconds().unwrap_or(0.0) - TRUNCATION_SLACK_SECONDS)?;
-        let mut samples = Vec::new();
+        self.start(reader.sample_rate())?;
         while let Some(chunk) = reader.next_chunk()? {
-            samples.extend_from_slice(&chunk);
-            self.check_length(seconds(samples.len()))?;
+            self.push(&chunk)?;
         }
-        self.add(&samples, reader.sample_rate())
+        Ok(())
     }
 }

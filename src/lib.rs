@@ -1,6 +1,7 @@
 //! Speech emotion recognition that runs on the device.
 //!
-//! Audio at any rate goes through [`audio`] (downmix, resampling), [`frontend`] (log-mel frames),
+//! Audio at any rate goes through [`audio`] (downmix, resampling) and [`frontend`] (log-mel frames),
+//! together [`mel_stream`],
 //! [`gate`] (is anyone speaking?) and [`model`] (tract-onnx; compared with the speaker's own
 //! everyday voice when given a [`Reference`]), wired together by
 //! [`Recognizer`] for live streams, [`Attempt`] for a recording that ends by itself, [`analyze`] for whole clips and [`FileAnalysis`] for files
@@ -19,6 +20,7 @@ pub mod error;
 pub mod file;
 pub mod frontend;
 pub mod gate;
+pub mod mel_stream;
 pub mod metadata;
 pub mod model;
 pub mod normalize;

@@ -6,10 +6,9 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::audio::{DcBlocker, check_samples, resample};
 use crate::error::Result;
-use crate::frontend::MelFrontEnd;
 use crate::gate::SpeechGate;
+use crate::mel_stream::MelStream;
 use crate::metadata::{ModelMetadata, ReferenceParams};
 use crate::model::EmotionModel;
 
@@ -39,6 +38,8 @@ pub enum ReferenceError {
     Bands { got: usize, expected: usize },
     #[error("the reference holds a value that is not a finite number")]
     NotFinite,
+    #[error("no reference recording was started")]
+    NotStarted,
 }
 
 /// The spectral shape of a voice's speech: per mel band, its power mean over the speech frames in
@@ -91,13 +92,15 @@ pub(crate) fn params(meta: &ModelMetadata) -> Result<&ReferenceParams> {
 }
 
 /// Builds a [`Reference`] from one or more recordings of the same voice (several sentences, or
-/// several files), each whole at its own rate; `finish` checks that together they make one.
+/// several files), each at its own rate, given whole ([`add`](Self::add)) or as it is recorded
+/// ([`start`](Self::start), [`push`](Self::push)); `finish` checks that together they make one.
 pub struct ReferenceRecorder {
+    meta: ModelMetadata,
     params: ReferenceParams,
-    sample_rate: u32,
-    frontend: MelFrontEnd,
     gate: SpeechGate,
     spectrum: SpeechSpectrum,
+    /// The recording being added, and its rate.
+    recording: Option<(MelStream, u32)>,
     /// Every frame's level (dB of its summed band power), for the gate's check that the sound varies.
     levels: Vec<f32>,
     seconds: f64,
@@ -110,10 +113,10 @@ impl ReferenceRecorder {
         let meta = model.metadata();
         Ok(Self {
             params: params(meta)?.clone(),
-            sample_rate: meta.sample_rate,
-            frontend: MelFrontEnd::new(&meta.frontend, meta.sample_rate),
             gate: SpeechGate::new(meta.speech_gate),
             spectrum: SpeechSpectrum::new(meta.frontend.n_mels, meta.speech_gate.frame_db),
+            meta: meta.clone(),
+            recording: None,
             levels: Vec::new(),
             seconds: 0.0,
             samples: 0,
@@ -121,33 +124,51 @@ impl ReferenceRecorder {
         })
     }
 
-    /// Adds a whole recording (mono samples at `rate` Hz). Refuses audio that is corrupt, at an
-    /// unsupported rate, or that would make the reference longer than the model uses.
+    /// Adds a whole recording (mono samples at `rate` Hz).
     pub fn add(&mut self, samples: &[f32], rate: u32) -> Result<()> {
-        check_samples(samples, 0)?;
-        let seconds = self.seconds + samples.len() as f64 / f64::from(rate.max(1));
-        self.check_length(seconds)?;
-        let mut audio = resample(samples, rate, self.sample_rate)?;
-        DcBlocker::new(self.sample_rate).process(&mut audio);
-        let clip = self.params.clip_level;
-        self.clipped += samples.iter().filter(|s| s.abs() >= clip).count() as u64;
-        self.samples += samples.len() as u64;
-        self.seconds = seconds;
-        for frame in self.frontend.frames(&audio) {
-            self.levels.push(self.spectrum.add(&frame.bands_db));
-        }
+        self.start(rate)?;
+        self.push(samples)
+    }
+
+    /// Begins a recording of mono audio at `rate` Hz (the one before it ends).
+    pub fn start(&mut self, rate: u32) -> Result<()> {
+        self.end();
+        self.recording = Some((MelStream::new(&self.meta, rate)?, rate));
         Ok(())
     }
 
-    /// Refuses a reference that would last `seconds` in all, beyond what the model uses.
-    pub(crate) fn check_length(&self, seconds: f64) -> Result<()> {
+    /// The recording's next samples. Refuses audio that is corrupt, or that would make the
+    /// reference longer than the model uses; nothing is taken then.
+    pub fn push(&mut self, samples: &[f32]) -> Result<()> {
+        let Some((frames, rate)) = &mut self.recording else {
+            return Err(ReferenceError::NotStarted.into());
+        };
+        let seconds = self.seconds + samples.len() as f64 / f64::from(*rate);
         if seconds > self.params.max_seconds {
             return Err(ReferenceError::TooLong {
                 max: self.params.max_seconds,
             }
             .into());
         }
+        frames.feed(samples)?;
+        let clip = self.params.clip_level;
+        self.clipped += samples.iter().filter(|s| s.abs() >= clip).count() as u64;
+        self.samples += samples.len() as u64;
+        self.seconds = seconds;
+        while let Some(frame) = frames.next_frame() {
+            self.levels.push(self.spectrum.add(&frame.bands_db));
+        }
         Ok(())
+    }
+
+    /// Ends the recording being added (its last samples framed).
+    fn end(&mut self) {
+        if let Some((mut frames, _)) = self.recording.take() {
+            frames.end();
+            while let Some(frame) = frames.next_frame() {
+                self.levels.push(self.spectrum.add(&frame.bands_db));
+            }
+        }
     }
 
     /// Seconds of audio added so far.
@@ -157,11 +178,12 @@ impl ReferenceRecorder {
 
     /// Seconds of speech (frames at the speech gate's frame level) heard so far.
     pub fn speech_seconds(&self) -> f64 {
-        self.spectrum.frames as f64 * self.frontend.hop_len() as f64 / f64::from(self.sample_rate)
+        self.spectrum.frames as f64 * self.meta.hop_seconds()
     }
 
     /// The reference, or why these recordings cannot make one.
     pub fn finish(mut self) -> Result<Reference> {
+        self.end();
         let p = &self.params;
         if self.seconds < p.min_seconds {
             let (seconds, min) = (self.seconds, p.min_seconds);
@@ -322,6 +344,20 @@ mod tests {
         assert!(percent > 1.0, "{percent}");
         let message = Error::from(ReferenceError::TooShort { seconds: 3.0, min: 5.0 }).to_string();
         assert_eq!(message, "the reference recording lasts 3.0 s: at least 5 s are needed");
+    }
+
+    #[test]
+    fn a_recording_pushed_in_pieces_makes_the_reference_it_makes_whole() {
+        let audio = voice(8.0, 150.0, 0.3);
+        let whole = Reference::from_recording(&model(), &audio, RATE).unwrap();
+        let mut recorder = ReferenceRecorder::new(&model()).unwrap();
+        assert!(matches!(
+            recorder.push(&audio),
+            Err(Error::Reference(ReferenceError::NotStarted))
+        ));
+        recorder.start(RATE).unwrap();
+        audio.chunks(128).for_each(|chunk| recorder.push(chunk).unwrap());
+        assert_eq!(recorder.finish().unwrap(), whole);
     }
 
     #[test]

@@ -2,10 +2,9 @@
 
 use std::collections::VecDeque;
 
-use crate::audio::{DcBlocker, StreamResampler, check_samples};
 use crate::error::Result;
-use crate::frontend::{MelFrame, MelFrontEnd};
 use crate::gate::SpeechGate;
+use crate::mel_stream::MelStream;
 use crate::model::EmotionModel;
 use crate::window::WindowStream;
 
@@ -24,26 +23,12 @@ pub struct WindowScore {
     pub quiet_seconds: f64,
 }
 
-/// A sink for resampled audio: appends it to `pending` with any DC offset removed.
-fn without_dc<'a>(pending: &'a mut Vec<f32>, dc: &'a mut DcBlocker) -> impl FnMut(&[f32]) + 'a {
-    move |resampled| {
-        let at = pending.len();
-        pending.extend_from_slice(resampled);
-        dc.process(&mut pending[at..]);
-    }
-}
-
 /// Turns a mono stream into a [`WindowScore`] every `window.hop_frames` frames.
 /// State is bounded: one resampler chunk, one frame of samples and one window of frames and steps.
 pub struct WindowScorer {
     windows: WindowStream,
     gate: SpeechGate,
-    resampler: StreamResampler,
-    dc: DcBlocker,
-    frontend: MelFrontEnd,
-    /// Model-rate samples not yet consumed by a frame.
-    samples: Vec<f32>,
-    frame: MelFrame,
+    frames: MelStream,
     /// The levels of the most recent frames, at most one window (the gate's input).
     levels: VecDeque<f32>,
     frames_seen: u64,
@@ -53,14 +38,9 @@ pub struct WindowScorer {
 impl WindowScorer {
     pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
         let meta = model.metadata();
-        let frontend = MelFrontEnd::new(&meta.frontend, meta.sample_rate);
         Ok(Self {
             gate: SpeechGate::new(meta.speech_gate),
-            resampler: StreamResampler::new(input_rate, meta.sample_rate)?,
-            dc: DcBlocker::new(meta.sample_rate),
-            frame: frontend.empty_frame(),
-            frontend,
-            samples: Vec::new(),
+            frames: MelStream::new(meta, input_rate)?,
             levels: VecDeque::with_capacity(meta.window.frames),
             frames_seen: 0,
             unscored: 0,
@@ -75,15 +55,13 @@ impl WindowScorer {
     /// Consumes mono samples and appends the windows they complete. Non-finite samples are
     /// rejected before any state changes.
     pub fn push(&mut self, samples: &[f32], scores: &mut Vec<WindowScore>) -> Result<()> {
-        check_samples(samples, self.resampler.input_samples())?;
-        self.resampler
-            .push(samples, &mut without_dc(&mut self.samples, &mut self.dc));
+        self.frames.feed(samples)?;
         self.consume_frames(scores)
     }
 
     /// Ends the stream: the resampler's tail, then a last window over any unscored frames.
     pub fn flush(&mut self, scores: &mut Vec<WindowScore>) -> Result<()> {
-        self.resampler.flush(&mut without_dc(&mut self.samples, &mut self.dc));
+        self.frames.end();
         self.consume_frames(scores)?;
         if self.unscored > 0 {
             scores.push(self.score()?);
@@ -93,9 +71,7 @@ impl WindowScorer {
 
     /// Forgets the stream so far.
     pub fn reset(&mut self) {
-        self.resampler.reset();
-        self.dc.reset();
-        self.samples.clear();
+        self.frames.reset();
         self.levels.clear();
         self.windows.reset();
         self.frames_seen = 0;
@@ -103,25 +79,19 @@ impl WindowScorer {
     }
 
     fn consume_frames(&mut self, scores: &mut Vec<WindowScore>) -> Result<()> {
-        let (n, hop) = (self.frontend.frame_len(), self.frontend.hop_len());
         let window = self.model().metadata().window;
-        let mut start = 0;
-        while self.samples.len() - start >= n {
-            self.frontend
-                .frame_into(&self.samples[start..start + n], &mut self.frame);
-            start += hop;
+        while let Some(frame) = self.frames.next_frame() {
             if self.levels.len() == window.frames {
                 self.levels.pop_front();
             }
-            self.levels.push_back(self.frame.level_db);
-            self.windows.push(&self.frame.bands_db);
+            self.levels.push_back(frame.level_db);
+            self.windows.push(&frame.bands_db);
             self.frames_seen += 1;
             self.unscored += 1;
             if self.unscored == window.hop_frames {
                 scores.push(self.score()?);
             }
         }
-        self.samples.drain(..start.min(self.samples.len()));
         Ok(())
     }
 

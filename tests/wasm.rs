@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Function, Uint8Array};
 use serde_json::Value;
-use voice_emotion::wasm::{AttemptRecorder, JsAnalyzer as Analyzer, JsModel as Model, Microphone};
+use voice_emotion::wasm::{AttemptRecorder, JsAnalyzer as Analyzer, JsModel as Model, Microphone, VoiceRecorder};
 use voice_emotion::window::WindowStream;
 use voice_emotion::{Analysis, CsvWriter, EmotionModel, FileAnalysis, MelFrontEnd, Reference, Report, model};
 use wasm_bindgen::prelude::*;
@@ -464,6 +464,56 @@ async fn an_attempt_is_recorded_finished_and_analysed_once() {
     assert!(!recorder.running());
     sleep(700).await;
     assert_eq!(ended.length(), 1, "an abandoned attempt was reported");
+}
+
+/// The reference recorder through Chromium's fake microphone (a beep a second): progress while it
+/// records, the device released on finish, and a reference or the reason there is none; a model
+/// that takes none refuses at once.
+#[wasm_bindgen_test]
+async fn a_voice_is_recorded_from_the_microphone_into_a_reference() {
+    let mut meta: Value = serde_json::from_slice(model::DEFAULT_METADATA).unwrap();
+    meta["reference"] = serde_json::from_str(include_str!("fixtures/models/reference.json")).unwrap();
+    let model = Model::from_bytes(&meta.to_string(), model::DEFAULT_TRUNK, model::DEFAULT_HEAD).unwrap();
+    let (progress, on_progress) = collector();
+    let recorder = VoiceRecorder::new(
+        &model,
+        on_progress.as_ref().unchecked_ref::<Function>().clone(),
+        worklet_url(),
+    );
+    JsFuture::from(recorder.start().unwrap()).await.unwrap();
+    assert!(recorder.running());
+    let last = || json(progress.get(progress.length().max(1) - 1));
+    for _ in 0..100 {
+        if progress.length() > 0 && last()["seconds"].as_f64().unwrap() >= 6.0 {
+            break;
+        }
+        sleep(100).await;
+    }
+    let seen = last();
+    assert!(
+        seen["seconds"].as_f64().unwrap() >= 6.0 && seen["speechSeconds"].is_number(),
+        "{seen}"
+    );
+    match recorder.finish() {
+        Ok(reference) => assert_eq!(reference.shape().len(), 64),
+        Err(error) => assert_eq!(error_name(error).0, "UnusableReference"),
+    }
+    assert!(!recorder.running());
+    assert!(
+        recorder.finish().is_err(),
+        "a second finish made a reference of nothing"
+    );
+
+    let (_, on_progress) = collector();
+    let plain = VoiceRecorder::new(
+        &Model::new().unwrap(),
+        on_progress.as_ref().unchecked_ref::<Function>().clone(),
+        worklet_url(),
+    );
+    let (name, message) = error_name(plain.start().err().unwrap());
+    assert_eq!(name, "UnusableReference");
+    assert!(message.contains("cannot compare"), "{message}");
+    assert!(!plain.running());
 }
 
 /// `capture-worklet.js` as a blob URL (the test page serves no files of ours).

@@ -1,5 +1,6 @@
 //! Live capture wired from Rust: getUserMedia -> AudioContext -> AudioWorkletNode -> a
-//! [`Recognizer`] ([`Microphone`]) or an [`Attempt`] ([`AttemptRecorder`]).
+//! [`Recognizer`] ([`Microphone`]), an [`Attempt`] ([`AttemptRecorder`]) or a reference voice
+//! ([`VoiceRecorder`]).
 //! The one piece of JavaScript on this path is the worklet processor (`www/capture-worklet.js`):
 //! it must run on the audio thread, and it only batches.
 
@@ -17,8 +18,8 @@ use web_sys::{
 
 use serde::Serialize;
 
-use super::{JsModel, named_error, to_js};
-use crate::{Attempt, EmotionModel, Recognizer};
+use super::{JsModel, JsReference, named_error, reference_error, to_js};
+use crate::{Attempt, EmotionModel, Recognizer, ReferenceRecorder};
 
 /// The name `capture-worklet.js` registers its processor under.
 const PROCESSOR: &str = "capture-processor";
@@ -196,6 +197,95 @@ impl AttemptRecorder {
 struct Progress {
     seconds: f64,
     heard_speech: bool,
+}
+
+/// The microphone recording the speaker's everyday voice, to make their reference (the page's
+/// "Teach it your everyday voice"): `start()` opens it, `onProgress` gets `{seconds, speechSeconds}`
+/// with each batch of audio, `finish()` releases it and returns the `Reference` (or throws an `Error`
+/// named `UnusableReference` saying why the recording cannot be one), `stop()` abandons it.
+#[wasm_bindgen]
+pub struct VoiceRecorder {
+    capture: Rc<Capture>,
+    model: EmotionModel,
+    on_progress: Function,
+    recorder: Rc<RefCell<Option<ReferenceRecorder>>>,
+}
+
+#[wasm_bindgen]
+impl VoiceRecorder {
+    /// A recorder for `model` (one that takes a reference). `workletUrl` locates `capture-worklet.js`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        model: &JsModel,
+        #[wasm_bindgen(js_name = onProgress)] on_progress: Function,
+        #[wasm_bindgen(js_name = workletUrl)] worklet_url: String,
+    ) -> VoiceRecorder {
+        VoiceRecorder {
+            capture: Capture::new(worklet_url),
+            model: model.model.clone(),
+            on_progress,
+            recorder: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// Asks for the microphone and starts recording (a no-op while recording). Call it from a
+    /// click; it rejects as `Microphone.start` does, and at once with `UnusableReference` for a
+    /// model that takes no reference.
+    pub fn start(&self) -> Result<Promise, JsValue> {
+        let (model, on_progress, slot) = (self.model.clone(), self.on_progress.clone(), self.recorder.clone());
+        let mut recorder = ReferenceRecorder::new(&model).map_err(reference_error)?;
+        self.capture.start(move |rate| {
+            recorder.start(rate).map_err(reference_error)?;
+            slot.replace(Some(recorder));
+            Ok(Box::new(move |samples: &[f32]| {
+                let mut current = slot.borrow_mut();
+                let Some(recorder) = current.as_mut() else { return };
+                // Beyond the longest reference the audio is left out; finish() still makes one.
+                if let Err(e) = recorder.push(samples) {
+                    web_sys::console::warn_1(&e.to_string().into());
+                }
+                let progress = VoiceProgress {
+                    seconds: recorder.seconds(),
+                    speech_seconds: recorder.speech_seconds(),
+                };
+                drop(current);
+                deliver(&on_progress, to_js(&progress).map_err(JsValue::from));
+            }))
+        })
+    }
+
+    /// Stops recording, releases the microphone and makes the reference of what was recorded.
+    pub fn finish(&self) -> Result<JsReference, JsValue> {
+        self.capture.stop();
+        let recorder = self
+            .recorder
+            .take()
+            .ok_or_else(|| named_error("", "nothing was recorded"))?;
+        recorder
+            .finish()
+            .map(|inner| JsReference { inner })
+            .map_err(reference_error)
+    }
+
+    /// Abandons the recording: the microphone is released and nothing is kept.
+    pub fn stop(&self) {
+        self.capture.stop();
+        self.recorder.take();
+    }
+
+    /// Whether the microphone is recording now.
+    #[wasm_bindgen(getter)]
+    pub fn running(&self) -> bool {
+        self.capture.running()
+    }
+}
+
+/// What a `VoiceRecorder`'s `onProgress` gets.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VoiceProgress {
+    seconds: f64,
+    speech_seconds: f64,
 }
 
 /// How an attempt ends, by itself or by `finish()`: the device released, then the analysis reported.

@@ -1,8 +1,8 @@
 //! The JavaScript API: a thin wasm-bindgen layer over the core. One `Model` (the shipped one, or
 //! any other from its bytes) makes the rest: a live `Recognizer`, an `Analyzer` for a clip's
 //! samples, a `FileAnalysis` for a file's bytes, the [`Microphone`] and the [`AttemptRecorder`], and
-//! the exports; a model that takes a reference voice also makes a `Reference` and a `Model` that
-//! judges against it.
+//! the exports; a model that takes a reference voice also makes a `Reference` (from samples, or
+//! from the microphone with the [`VoiceRecorder`]) and a `Model` that judges against it.
 //! Results cross as plain objects (serde-wasm-bindgen); errors become JS `Error`s.
 
 mod microphone;
@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use crate::{
     Analysis, Analyzer, CsvWriter, EmotionModel, Error, FileAnalysis, MelFrontEnd, Recognizer, Reference, Report,
 };
-pub use microphone::{AttemptRecorder, Microphone};
+pub use microphone::{AttemptRecorder, Microphone, VoiceRecorder};
 
 fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
@@ -254,7 +254,7 @@ impl JsModel {
 /// keep and give back (`Model.referenceFromShape`).
 #[wasm_bindgen(js_name = Reference)]
 pub struct JsReference {
-    inner: Reference,
+    pub(crate) inner: Reference,
 }
 
 #[wasm_bindgen(js_class = Reference)]
