@@ -181,6 +181,12 @@ impl ReferenceRecorder {
         self.spectrum.frames as f64 * self.meta.hop_seconds()
     }
 
+    /// Whether the recordings are long enough and hold enough speech for [`finish`](Self::finish)
+    /// to try (it may still refuse them as clipped or steady noise).
+    pub fn enough(&self) -> bool {
+        self.seconds >= self.params.min_seconds && self.speech_seconds() >= self.params.min_speech_seconds
+    }
+
     /// The reference, or why these recordings cannot make one.
     pub fn finish(mut self) -> Result<Reference> {
         self.end();
@@ -356,7 +362,11 @@ mod tests {
             Err(Error::Reference(ReferenceError::NotStarted))
         ));
         recorder.start(RATE).unwrap();
-        audio.chunks(128).for_each(|chunk| recorder.push(chunk).unwrap());
+        let (first, rest) = audio.split_at(4 * RATE as usize);
+        first.chunks(128).for_each(|chunk| recorder.push(chunk).unwrap());
+        assert!(!recorder.enough(), "4 s is shorter than a reference");
+        rest.chunks(128).for_each(|chunk| recorder.push(chunk).unwrap());
+        assert!(recorder.enough());
         assert_eq!(recorder.finish().unwrap(), whole);
     }
 

@@ -331,6 +331,15 @@ fn a_reference_voice_is_made_and_judged_against_as_the_core_does() {
     assert_eq!(name, "Error");
     let (name, _) = error_name(model.reference_from_shape(vec![1.0; 3]).err().unwrap());
     assert_eq!(name, "UnusableReference");
+    // A recording's bytes are decoded as the CLI decodes them (the page's file succeeds end to end).
+    let (name, message) = error_name(model.reference_from_file(NEUTRAL_FLACS[0].to_vec()).err().unwrap());
+    assert_eq!(name, "UnusableReference");
+    assert!(
+        message.contains("lasts 3.") && message.contains("at least 5 s"),
+        "{message}"
+    );
+    let (name, _) = error_name(model.reference_from_file(b"no audio here".to_vec()).err().unwrap());
+    assert_eq!(name, "FormatError", "the page decodes those in the browser");
 }
 
 #[wasm_bindgen_test]

@@ -180,9 +180,9 @@ def main() -> None:
                     "conversation ones follow): a quicker run, compared on the conditions both rows have")
     ap.add_argument("--rescore", action="store_true",
                     help="score the variants' saved fold models (their average when several) instead of training")
-    ap.add_argument("--baseline", type=Path, default=WORK_DIR / "cv",
+    ap.add_argument("--baseline", type=lambda s: Path(s) if s else None, default=WORK_DIR / "cv",
                     help="the fold models a variant with references is compared with, without one (default: the "
-                    "pipeline's, training/work/cv)")
+                    "pipeline's, training/work/cv; '' for none)")
     ap.add_argument("--compare", action="store_true",
                     help="two names (row_name): their latest rows in experiments.jsonl side by side, condition by condition")
     args = ap.parse_args()

@@ -1,4 +1,4 @@
-// How emotions read on the page, shared by the live view and the file view.
+// How emotions read on the page, shared by every view and <voice-emotion-meter>.
 // The labels come from the model (recognizer.labels); shared.css colours them by name.
 
 export const title = (label) => label.charAt(0).toUpperCase() + label.slice(1);
@@ -7,6 +7,12 @@ export const percent = (p) => `${Math.round(p * 100)} %`;
 
 /** CSS classes that give an element the label's colour (`--colour`). */
 export const colourClass = (label) => `emotion emotion-${label}`;
+
+/** What goes under every verdict: what it is, and what the voice is compared with. */
+export const caveat = (comparesWithReference) =>
+  comparesWithReference
+    ? "This is how the voice sounds compared with your everyday voice, not how you feel."
+    : "This is how the voice sounds, not how the person feels.";
 
 /** Labels that are nouns, as adjectives ("the voice sounds disgusted"); the others already are. */
 const ADJECTIVES = { disgust: "disgusted" };

@@ -1,7 +1,8 @@
 // <voice-emotion-meter>'s only contact with the wasm API (pkg/voice_emotion.js): a model and the
 // microphone that feeds it, behind a plain object, so that the element never names a wasm class.
 
-import init, { Microphone, Model } from "./pkg/voice_emotion.js";
+import { Microphone } from "./pkg/voice_emotion.js";
+import { loadModel } from "./model.js";
 
 const WORKLET = new URL("capture-worklet.js", import.meta.url).href;
 
@@ -14,8 +15,7 @@ const WORKLET = new URL("capture-worklet.js", import.meta.url).href;
  * `Error` named `UnusableReference` for a shape the model cannot take.
  */
 export async function createListener({ model } = {}, onPrediction) {
-  await init(); // once per page, however many elements ask
-  const loaded = model ? Model.fromBytes(...(await download(model))) : new Model();
+  const loaded = await loadModel(model);
   const { labels, unsureBelow, takesReference } = loaded;
   let microphone = new Microphone(loaded, onPrediction, WORKLET);
   const close = () => {
@@ -39,17 +39,4 @@ export async function createListener({ model } = {}, onPrediction) {
       judged.free(); // the microphone holds its own reference to the model
     },
   };
-}
-
-/** The metadata text at `url` and the bytes of the trunk and head it names, for `Model.fromBytes`. */
-async function download(url) {
-  const get = async (address) => {
-    const response = await fetch(address);
-    if (!response.ok) throw new Error(`${address}: ${response.status} ${response.statusText}`);
-    return response;
-  };
-  const json = await (await get(url)).text();
-  const { stream } = JSON.parse(json);
-  const part = async (name) => new Uint8Array(await (await get(new URL(name, new URL(url, location.href)))).arrayBuffer());
-  return [json, ...(await Promise.all([part(stream.trunk), part(stream.head)]))];
 }

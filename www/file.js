@@ -3,7 +3,7 @@
 
 import { createAffect } from "./affect.js";
 import { MAX_FILE_BYTES, decodeInBrowser } from "./decode.js";
-import { affectWords, clock, numbers, percent, reading, readingClass } from "./emotions.js";
+import { affectWords, caveat, clock, numbers, percent, reading, readingClass } from "./emotions.js";
 import { readableTimeline } from "./timeline.js";
 
 /** Audio handed to the analyser at a time; small enough that a piece takes a few milliseconds. */
@@ -13,6 +13,7 @@ const YIELD_AFTER_MS = 30;
 /** The status line (a live region) changes at most this often, so screen readers are not flooded. */
 const STATUS_EVERY_MS = 1000;
 
+/** Wires the file panel to `model`. Returns `{ judgeWith(model) }`. */
 export function setUpFile(model) {
   const section = document.getElementById("file");
   const input = document.getElementById("file-input");
@@ -24,6 +25,7 @@ export function setUpFile(model) {
   let run = 0; // bumped by every new file and by Cancel; an older run stops at its next yield
   let shown = null; // { name, analysis } on screen, for the export buttons
   const showAffect = createAffect(document.getElementById("file-affect"));
+  const caveatLine = result.querySelector(".caveat");
 
   const setState = (state, text) => {
     section.dataset.state = state;
@@ -33,6 +35,7 @@ export function setUpFile(model) {
 
   async function analyse(file) {
     const mine = ++run;
+    const judging = model; // the whole file with one model, whatever changes meanwhile
     result.hidden = true;
     shown = null;
     if (file.size === 0) {
@@ -48,7 +51,7 @@ export function setUpFile(model) {
     let statusAt = performance.now();
     let source;
     try {
-      source = await open(model, await file.arrayBuffer());
+      source = await open(judging, await file.arrayBuffer());
     } catch (error) {
       if (mine === run) setState("error", decodeFailure(file, error));
       return;
@@ -81,7 +84,8 @@ export function setUpFile(model) {
         return;
       }
       shown = { name: file.name, analysis };
-      render(analysis, model, showAffect);
+      render(analysis, judging, showAffect);
+      caveatLine.textContent = caveat(judging.comparesWithReference);
       result.hidden = false;
       // A cut-short download: say that the result covers only the part that is there.
       const header = promised ? `: its header promises ${clock(promised)}` : "";
@@ -121,6 +125,12 @@ export function setUpFile(model) {
     download(`${shown.name}.emotions.jsonl`, "application/x-ndjson", model.reportJson(shown.name, shown.analysis)),
   );
   input.disabled = false;
+  return {
+    /** Analyses the next files with `judging` (the model, or the model with a reference voice). */
+    judgeWith(judging) {
+      model = judging;
+    },
+  };
 }
 
 /**

@@ -6,14 +6,14 @@ import { Microphone } from "./pkg/voice_emotion.js";
 import { createAffect } from "./affect.js";
 import { createBars } from "./bars.js";
 import { createController } from "./controller.js";
-import { readingClass } from "./emotions.js";
+import { caveat, readingClass } from "./emotions.js";
 import { createHistory } from "./history.js";
 
 const WORKLET = new URL("capture-worklet.js", import.meta.url).href;
 
 /**
- * Wires the live panel to `model`. `onStart` is called when listening starts (the page stops a
- * practice attempt then: one microphone at a time). Returns `{ stop() }`.
+ * Wires the live panel to `model`. `onStart` is called when listening starts (the page stops its
+ * other views then: one microphone at a time). Returns `{ stop(), judgeWith(model) }`.
  */
 export function setUpLive(model, onStart) {
   const section = document.getElementById("live");
@@ -30,11 +30,13 @@ export function setUpLive(model, onStart) {
   const history = createHistory(document.getElementById("history-strip"), document.getElementById("history-summary"));
   let predictions = 0;
 
-  const microphone = new Microphone(model, (prediction) => controller.heard(prediction), WORKLET);
+  const caveatLine = section.querySelector(".caveat");
+  const hear = (prediction) => controller.heard(prediction);
+  let microphone = new Microphone(model, hear, WORKLET);
   const controller = createController({
     labels,
     unsureBelow,
-    microphone,
+    microphone: { start: () => microphone.start(), stop: () => microphone.stop() },
     bars: createBars(document.getElementById("bars"), labels),
     region: document.getElementById("announcer"),
     view: {
@@ -88,5 +90,14 @@ export function setUpLive(model, onStart) {
 
   startButton.disabled = false;
   simpleToggle.disabled = false;
-  return { stop };
+  return {
+    stop,
+    /** Listens with `judging` from the next Start (the model, or the model with a reference voice). */
+    judgeWith(judging) {
+      stop();
+      microphone.free();
+      microphone = new Microphone(judging, hear, WORKLET);
+      caveatLine.textContent = caveat(judging.comparesWithReference);
+    },
+  };
 }

@@ -17,6 +17,7 @@
 import { createAffect } from "./affect.js";
 import { createBars } from "./bars.js";
 import { createController } from "./controller.js";
+import { caveat } from "./emotions.js";
 import { createListener } from "./engine.js";
 
 const TEMPLATE = document.createElement("template");
@@ -32,12 +33,6 @@ TEMPLATE.innerHTML = `
   <p id="affect" part="affect"></p>
   <ul class="bars" part="bars" aria-label="How likely each emotion is"></ul>
   <p class="visually-hidden" aria-live="polite" aria-atomic="true"></p>`;
-
-/** Under the verdict: what it is, and what it is compared with. */
-const CAVEAT = {
-  plain: "This is how the voice sounds, not how the person feels.",
-  reference: "This is how the voice sounds compared with your everyday voice, not how you feel.",
-};
 
 export class VoiceEmotionMeter extends HTMLElement {
   #ui;
@@ -62,7 +57,7 @@ export class VoiceEmotionMeter extends HTMLElement {
       caveat: find(".caveat"),
       showAffect: createAffect(find("#affect")),
     };
-    this.#ui.caveat.textContent = CAVEAT.plain;
+    this.#ui.caveat.textContent = caveat(false);
     const internals = this.attachInternals();
     internals.role = "group";
     internals.ariaLabel = "How the voice sounds";
@@ -134,7 +129,7 @@ export class VoiceEmotionMeter extends HTMLElement {
       this.#ui.message.hidden = false;
       this.dispatchEvent(new CustomEvent("error", { detail: error }));
     }
-    this.#ui.caveat.textContent = this.#reference ? CAVEAT.reference : CAVEAT.plain;
+    this.#ui.caveat.textContent = caveat(this.#reference !== null);
   }
 
   /** Opens the microphone; call it from a click (browsers start audio only on a user gesture). */

@@ -5,7 +5,7 @@
 
 import { AttemptRecorder } from "./pkg/voice_emotion.js";
 import { createAffect } from "./affect.js";
-import { adjective, attemptAnswer, colourClass, percent, readingClass, title } from "./emotions.js";
+import { adjective, attemptAnswer, caveat, colourClass, percent, readingClass, title } from "./emotions.js";
 import { microphoneMessage } from "./messages.js";
 
 const WORKLET = new URL("capture-worklet.js", import.meta.url).href;
@@ -34,7 +34,8 @@ const STATUS = {
 
 /**
  * Wires the practice panel to `model`. `onStart` is called when an attempt starts (the page stops
- * its live view then: one microphone at a time). Returns `{ stop() }`, which abandons an attempt.
+ * its other views then: one microphone at a time). Returns `{ stop(), judgeWith(model) }`; `stop`
+ * abandons an attempt.
  */
 export function setUpPractice(model, onStart) {
   const section = document.getElementById("practice");
@@ -89,18 +90,22 @@ export function setUpPractice(model, onStart) {
     if (!recording) seconds.textContent = "";
   };
 
-  const recorder = new AttemptRecorder(
-    model,
-    (progress) => {
-      seconds.textContent = `${Math.floor(progress.seconds)} s`;
-      if (progress.heardSpeech !== heardSpeech) {
-        heardSpeech = progress.heardSpeech;
-        setState(heardSpeech ? "hearing" : "waiting");
-      }
-    },
-    (analysis) => ended(analysis),
-    WORKLET,
-  );
+  const caveatLine = result.querySelector(".caveat");
+  let judging = model;
+  const recorderFor = (judged) =>
+    new AttemptRecorder(
+      judged,
+      (progress) => {
+        seconds.textContent = `${Math.floor(progress.seconds)} s`;
+        if (progress.heardSpeech !== heardSpeech) {
+          heardSpeech = progress.heardSpeech;
+          setState(heardSpeech ? "hearing" : "waiting");
+        }
+      },
+      (analysis) => ended(analysis),
+      WORKLET,
+    );
+  let recorder = recorderFor(model);
 
   function ended(analysis) {
     if (analysis instanceof Error) {
@@ -119,6 +124,7 @@ export function setUpPractice(model, onStart) {
     scoreMeter.value = answer.score ?? 0;
     scoreWords.textContent = answer.score === null ? "no speech" : percent(answer.score);
     showAffect(analysis.overall);
+    caveatLine.textContent = caveat(judging.comparesWithReference);
     addRow(attempts.length, attempts.at(-1));
     setState("done");
     announcer.textContent = answer.verdict;
@@ -161,12 +167,20 @@ export function setUpPractice(model, onStart) {
   // Stop ends the attempt and gives the answer for what it heard.
   stopButton.addEventListener("click", () => recorder.finish());
 
+  const stop = () => {
+    if (!recorder.running && section.dataset.state !== "starting") return;
+    recorder.stop();
+    setState("idle");
+  };
   setState("idle");
   return {
-    stop() {
-      if (!recorder.running && section.dataset.state !== "starting") return;
-      recorder.stop();
-      setState("idle");
+    stop,
+    /** Records the next attempts with `judging` (the model, or the model with a reference voice). */
+    judgeWith(judged) {
+      stop();
+      recorder.free();
+      judging = judged;
+      recorder = recorderFor(judged);
     },
   };
 }

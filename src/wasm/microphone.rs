@@ -18,8 +18,8 @@ use web_sys::{
 
 use serde::Serialize;
 
-use super::{JsModel, JsReference, named_error, reference_error, to_js};
-use crate::{Attempt, EmotionModel, Recognizer, ReferenceRecorder};
+use super::{JsModel, JsReference, named, named_error, to_js};
+use crate::{Attempt, EmotionModel, Error, Recognizer, ReferenceError, ReferenceRecorder};
 
 /// The name `capture-worklet.js` registers its processor under.
 const PROCESSOR: &str = "capture-processor";
@@ -200,8 +200,8 @@ struct Progress {
 }
 
 /// The microphone recording the speaker's everyday voice, to make their reference (the page's
-/// "Teach it your everyday voice"): `start()` opens it, `onProgress` gets `{seconds, speechSeconds}`
-/// with each batch of audio, `finish()` releases it and returns the `Reference` (or throws an `Error`
+/// "Teach it your everyday voice"): `start()` opens it, `onProgress` gets `{seconds, speechSeconds,
+/// enough, full}` with each batch of audio, `finish()` releases it and returns the `Reference` (or throws an `Error`
 /// named `UnusableReference` saying why the recording cannot be one), `stop()` abandons it.
 #[wasm_bindgen]
 pub struct VoiceRecorder {
@@ -233,20 +233,27 @@ impl VoiceRecorder {
     /// model that takes no reference.
     pub fn start(&self) -> Result<Promise, JsValue> {
         let (model, on_progress, slot) = (self.model.clone(), self.on_progress.clone(), self.recorder.clone());
-        let mut recorder = ReferenceRecorder::new(&model).map_err(reference_error)?;
+        let mut recorder = ReferenceRecorder::new(&model).map_err(named)?;
         self.capture.start(move |rate| {
-            recorder.start(rate).map_err(reference_error)?;
+            recorder.start(rate).map_err(named)?;
             slot.replace(Some(recorder));
             Ok(Box::new(move |samples: &[f32]| {
                 let mut current = slot.borrow_mut();
                 let Some(recorder) = current.as_mut() else { return };
                 // Beyond the longest reference the audio is left out; finish() still makes one.
-                if let Err(e) = recorder.push(samples) {
-                    web_sys::console::warn_1(&e.to_string().into());
-                }
+                let full = match recorder.push(samples) {
+                    Err(Error::Reference(ReferenceError::TooLong { .. })) => true,
+                    Err(e) => {
+                        web_sys::console::warn_1(&e.to_string().into());
+                        false
+                    }
+                    Ok(()) => false,
+                };
                 let progress = VoiceProgress {
                     seconds: recorder.seconds(),
                     speech_seconds: recorder.speech_seconds(),
+                    enough: recorder.enough(),
+                    full,
                 };
                 drop(current);
                 deliver(&on_progress, to_js(&progress).map_err(JsValue::from));
@@ -261,10 +268,7 @@ impl VoiceRecorder {
             .recorder
             .take()
             .ok_or_else(|| named_error("", "nothing was recorded"))?;
-        recorder
-            .finish()
-            .map(|inner| JsReference { inner })
-            .map_err(reference_error)
+        recorder.finish().map(|inner| JsReference { inner }).map_err(named)
     }
 
     /// Abandons the recording: the microphone is released and nothing is kept.
@@ -286,6 +290,10 @@ impl VoiceRecorder {
 struct VoiceProgress {
     seconds: f64,
     speech_seconds: f64,
+    /// Long enough, with enough speech, for `finish()` to try.
+    enough: bool,
+    /// As long as a reference may be: nothing more is taken, so finish now.
+    full: bool,
 }
 
 /// How an attempt ends, by itself or by `finish()`: the device released, then the analysis reported.

@@ -11,7 +11,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    Analysis, Analyzer, CsvWriter, EmotionModel, Error, FileAnalysis, MelFrontEnd, Recognizer, Reference, Report,
+    Analysis, Analyzer, CsvWriter, EmotionModel, Error, FileAnalysis, MelFrontEnd, Recognizer, Reference,
+    ReferenceRecorder, Report,
 };
 pub use microphone::{AttemptRecorder, Microphone, VoiceRecorder};
 
@@ -107,7 +108,20 @@ impl JsModel {
     ) -> Result<JsReference, JsValue> {
         Reference::from_recording(&self.model, samples, sample_rate)
             .map(|inner| JsReference { inner })
-            .map_err(reference_error)
+            .map_err(named)
+    }
+
+    /// A reference from a whole recording's bytes (WAV, FLAC, Ogg Vorbis or MP3, decoded as the CLI
+    /// decodes `--reference FILE`). Throws an `Error` named `FormatError` for a format the core does
+    /// not read (decode it in the browser and call `reference`), or `UnusableReference`.
+    #[wasm_bindgen(js_name = referenceFromFile)]
+    pub fn reference_from_file(&self, bytes: Vec<u8>) -> Result<JsReference, JsValue> {
+        let mut recorder = ReferenceRecorder::new(&self.model).map_err(named)?;
+        recorder
+            .add_file_bytes(bytes)
+            .and_then(|()| recorder.finish())
+            .map(|inner| JsReference { inner })
+            .map_err(named)
     }
 
     /// A reference kept earlier as its `shape`, checked against this model.
@@ -115,16 +129,13 @@ impl JsModel {
     pub fn reference_from_shape(&self, shape: Vec<f32>) -> Result<JsReference, JsValue> {
         Reference::from_shape(&self.model, shape)
             .map(|inner| JsReference { inner })
-            .map_err(reference_error)
+            .map_err(named)
     }
 
     /// This model judging every voice against `reference`: a new `Model` sharing this one's graphs.
     #[wasm_bindgen(js_name = withReference)]
     pub fn with_reference(&self, reference: &JsReference) -> Result<JsModel, JsValue> {
-        let model = self
-            .model
-            .with_reference(Some(&reference.inner))
-            .map_err(reference_error)?;
+        let model = self.model.with_reference(Some(&reference.inner)).map_err(named)?;
         Ok(Self::wrap(model))
     }
 
@@ -162,17 +173,9 @@ impl JsModel {
     /// or codec this build does not read (the page then lets the browser decode it).
     #[wasm_bindgen(js_name = openFile)]
     pub fn open_file(&self, bytes: Vec<u8>) -> Result<JsFileAnalysis, JsValue> {
-        match FileAnalysis::from_bytes(&self.model, bytes) {
-            Ok(file) => Ok(JsFileAnalysis { inner: Some(file) }),
-            Err(e) => {
-                let name = if matches!(e, Error::Format(_)) {
-                    "FormatError"
-                } else {
-                    ""
-                };
-                Err(named_error(name, &e.to_string()))
-            }
-        }
+        FileAnalysis::from_bytes(&self.model, bytes)
+            .map(|file| JsFileAnalysis { inner: Some(file) })
+            .map_err(named)
     }
 
     /// An analysis of the file `file` as the CLI's `classify --format jsonl --timeline` writes it.
@@ -266,12 +269,14 @@ impl JsReference {
     }
 }
 
-/// A reference that cannot be made or used, as an `Error` named `UnusableReference`.
-fn reference_error(e: Error) -> JsValue {
-    let name = if matches!(e, Error::Reference(_)) {
-        "UnusableReference"
-    } else {
-        ""
+/// A core error as a JS `Error` named for the causes a page acts on: `FormatError` (audio the
+/// core does not decode: the browser may), `UnusableReference` (a reference that cannot be made or
+/// used); any other is a plain `Error`.
+fn named(e: Error) -> JsValue {
+    let name = match e {
+        Error::Format(_) => "FormatError",
+        Error::Reference(_) => "UnusableReference",
+        _ => "",
     };
     named_error(name, &e.to_string())
 }

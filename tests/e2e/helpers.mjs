@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -115,13 +115,13 @@ export async function openPage(context, url) {
 }
 
 /**
- * The app served from www/ and open in a fresh Chromium (launch `options` as for `launch`):
- * `{ page, requests, errors, context, close }`.
+ * The app served from www/ (with `serve`'s extra `files`) and open at `query` ("?model=...") in a
+ * fresh Chromium (other `options` as for `launch`): `{ page, requests, errors, context, close }`.
  */
-export async function openApp(options) {
-  const server = await serve();
+export async function openApp({ files, query = "", ...options } = {}) {
+  const server = await serve(undefined, { files });
   const context = await launch(options);
-  const session = await openPage(context, server.url);
+  const session = await openPage(context, server.url + query);
   return {
     ...session,
     context,
@@ -230,6 +230,40 @@ export function angryWav(dir, silenceSeconds) {
   return wav;
 }
 
+/** Actor 05's two neutral statements (as `NEUTRAL_CLIPS` in tests/common): an everyday voice. */
+export const NEUTRAL_CLIPS = ["ravdess/Actor_05/03-01-01-01-01-01-05.flac", "ravdess/Actor_05/03-01-01-01-02-01-05.flac"];
+
+/** The two neutral statements one after the other as a 16-bit WAV at 44.1 kHz: a reference voice. */
+export function neutralWav(dir) {
+  const wav = join(dir, "neutral.wav");
+  execFileSync("sox", ["-D", ...NEUTRAL_CLIPS.map((clip) => join(DATA, clip)), "-b", "16", wav, "rate", "44100"]);
+  return wav;
+}
+
+/**
+ * The shipped model made to take a reference voice (its metadata with
+ * tests/fixtures/models/reference.json), written to `dir` as reference-model.json beside copies of
+ * its graphs: `{ path, files }`, `files` for `serve` (the same three files at the site's root).
+ */
+export function referenceModel(dir) {
+  const metadata = JSON.parse(readFileSync(join(ROOT, "models/emotion.json"), "utf8"));
+  metadata.reference = JSON.parse(readFileSync(join(ROOT, "tests/fixtures/models/reference.json"), "utf8"));
+  const bodies = {
+    "reference-model.json": { type: "application/json", body: JSON.stringify(metadata) },
+    ...Object.fromEntries(
+      [metadata.stream.trunk, metadata.stream.head].map((name) => [
+        name,
+        { type: "application/octet-stream", body: readFileSync(join(ROOT, "models", name)) },
+      ]),
+    ),
+  };
+  for (const [name, { body }] of Object.entries(bodies)) writeFileSync(join(dir, name), body);
+  return {
+    path: join(dir, "reference-model.json"),
+    files: Object.fromEntries(Object.entries(bodies).map(([name, file]) => [`/${name}`, file])),
+  };
+}
+
 /** The samples (first channel) and rate of a 16-bit PCM WAV. */
 export function wavSamples(path) {
   const bytes = readFileSync(path);
@@ -243,20 +277,22 @@ export function wavSamples(path) {
 
 /**
  * What the CLI writes for `file` (or several files of one folder) with `classify --format FORMAT
- * --timeline`, run in the file's folder.
+ * --timeline`, run in the file's folder; with `model` (a metadata path) and `reference` (a
+ * recording), `--model` and `--reference`.
  */
-export function cliOutput(file, format) {
+export function cliOutput(file, format, { model, reference } = {}) {
   const files = [file].flat();
+  const options = [...(model ? ["--model", model] : []), ...(reference ? ["--reference", reference] : [])];
   return execFileSync(
     "cargo",
     ["run", "--quiet", "--features", "cli", "--manifest-path", join(ROOT, "Cargo.toml"), "--bin", "voice-emotion", "--",
-      "classify", "--format", format, "--timeline", ...files.map((f) => basename(f))],
+      ...options, "classify", "--format", format, "--timeline", ...files.map((f) => basename(f))],
     { cwd: dirname(files[0]), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
 }
 
-/** What the CLI says about `file` (`classify --format jsonl --timeline`), parsed. */
-export const cli = (file) => JSON.parse(cliOutput(file, "jsonl"));
+/** What the CLI says about `file` (`classify --format jsonl --timeline`, `options` as for cliOutput), parsed. */
+export const cli = (file, options) => JSON.parse(cliOutput(file, "jsonl", options));
 
 /** An emotion of the CLI's (the Results schema) as the JS API has it: probabilities in label order. */
 export const apiEmotion = ({ label, confidence, arousal, valence, probabilities }, labels) =>

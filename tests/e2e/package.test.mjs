@@ -11,7 +11,19 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { adjective } from "../../www/emotions.js";
-import { ROOT, angryWav, argmax, captureState, cli, foreignRequests, launch, scratch, serve, sleep } from "./helpers.mjs";
+import {
+  ROOT,
+  angryWav,
+  argmax,
+  captureState,
+  cli,
+  foreignRequests,
+  launch,
+  referenceModel,
+  scratch,
+  serve,
+  sleep,
+} from "./helpers.mjs";
 
 const PROBABILITY_TOLERANCE = 0.02;
 const manifest = JSON.parse(readFileSync(join(ROOT, "www/package.json"), "utf8"));
@@ -70,10 +82,7 @@ before(async () => {
   writeFileSync(join(site, "index.html"), PAGE);
   copyFileSync(wav, join(site, "angry.wav"));
   for (const file of MODEL_FILES) copyFileSync(join(ROOT, "models", file), join(site, file));
-  // The shipped model made to take a reference voice (tests/fixtures/models/reference.json).
-  const taking = JSON.parse(readFileSync(join(ROOT, "models/emotion.json"), "utf8"));
-  taking.reference = JSON.parse(readFileSync(join(ROOT, "tests/fixtures/models/reference.json"), "utf8"));
-  writeFileSync(join(site, "reference-model.json"), JSON.stringify(taking));
+  referenceModel(site); // reference-model.json: the shipped model made to take a reference voice
   server = await serve(site);
   context = await launch({ microphone: "file", audio: wav });
 });

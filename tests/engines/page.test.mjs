@@ -3,7 +3,8 @@
 // timeline; live, a real utterance played into a virtual microphone (PulseAudio, see
 // virtual-mic.mjs: getUserMedia, the AudioContext at the device's rate and the worklet, as with a
 // person's microphone) shows the CLI's label, and silence shows no speech; a practice attempt
-// through the same microphone ends by itself and answers as the CLI does; no request leaves the
+// through the same microphone ends by itself and answers as the CLI does; with a model that takes a
+// reference, the everyday voice recorded through it is compared with until forgotten; no request leaves the
 // machine and nothing is stored; a missing, a refused and a paused microphone give the same words
 // as in every other engine. Screenshots of each state go to artifacts/ as ENGINE-*.png.
 
@@ -11,6 +12,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { caveat } from "../../www/emotions.js";
 import { readableTimeline } from "../../www/timeline.js";
 import {
   ROOT,
@@ -22,9 +24,11 @@ import {
   foreignRequests,
   onlyAppFiles,
   liveVerdict,
+  neutralWav,
   readLiveView,
   readPractice,
   readStoredItems,
+  referenceModel,
   scratch,
   serve,
 } from "../e2e/helpers.mjs";
@@ -40,13 +44,15 @@ const SILENCE_SECONDS = 4;
 const LOAD_TIMEOUT = 120000;
 const STATE_TIMEOUT = 60000;
 
-let server, wav, expected, alignments, microphone, browser;
+let server, wav, neutral, expected, alignments, microphone, browser;
 
 before(async () => {
-  wav = angryWav(scratch(), SILENCE_SECONDS);
+  const dir = scratch();
+  wav = angryWav(dir, SILENCE_SECONDS);
+  neutral = neutralWav(dir);
   expected = cli(wav);
   alignments = cliAlignments(wav);
-  server = await serve();
+  server = await serve(undefined, { files: referenceModel(dir).files });
   microphone = await startVirtualMicrophone();
   browser = await launch(ENGINE, { microphone: "real", env: microphone.env });
   console.log(`engine: ${describe(browser)}`);
@@ -58,10 +64,10 @@ after(async () => {
   server?.close();
 });
 
-/** Opens the page and waits for the recognizer. */
-async function open(session) {
+/** Opens the page (at `query`, "?model=...") and waits for the recognizer. */
+async function open(session, query = "") {
   const ready = async () => {
-    await session.goto(server.url);
+    await session.goto(server.url + query);
     await waitFor(session, () => performance.getEntriesByName("voice-emotion:ready").length > 0, {
       timeout: LOAD_TIMEOUT,
       what: "the recognizer",
@@ -183,6 +189,40 @@ test(`${ENGINE}: practice, an attempt through the microphone ends by itself and 
   console.log(`practice: ${assertPracticeAnswer(shown, alignments, MODEL.labels, MODEL.unsureBelow)}`);
   assert.equal(shown.rows.length, 1);
   await browser.screenshot(`${ENGINE}-6-practice-answer`);
+});
+
+test(`${ENGINE}: the everyday voice, recorded through the microphone, is compared with until forgotten`, async () => {
+  await open(browser, "?model=reference-model.json");
+  const voiceState = () => document.getElementById("voice").dataset.state;
+  // The live view's; a file's result keeps the caveat it was judged with.
+  const caveats = () => [...document.querySelectorAll("#live .caveat")].map((p) => p.textContent);
+  assert.equal(await browser.evaluate(voiceState), "idle");
+  assert.deepEqual(await browser.evaluate(caveats), [caveat(false)]);
+  await browser.click("#voice-start");
+  await waitFor(browser, () => document.getElementById("voice").dataset.state === "recording", {
+    timeout: STATE_TIMEOUT,
+    what: "the recording to start",
+  });
+  const played = microphone.play(neutral);
+  const counted = await waitFor(browser, () => !document.getElementById("voice-done").disabled && document.getElementById("voice-seconds").textContent, {
+    timeout: STATE_TIMEOUT,
+    what: "enough speech for Done",
+  });
+  await played;
+  await browser.screenshot(`${ENGINE}-7-voice-recording`);
+  await browser.click("#voice-done");
+  const ended = await waitFor(
+    browser,
+    () => ["set", "error"].includes(document.getElementById("voice").dataset.state) && document.getElementById("voice").dataset.state,
+    { timeout: STATE_TIMEOUT, what: "the voice to be checked" },
+  );
+  assert.equal(ended, "set", await browser.evaluate(() => document.getElementById("voice-message").textContent));
+  assert.deepEqual(await browser.evaluate(caveats), [caveat(true)]);
+  await browser.screenshot(`${ENGINE}-8-voice-set`);
+  await browser.click("#voice-forget");
+  assert.equal(await browser.evaluate(voiceState), "idle");
+  assert.deepEqual(await browser.evaluate(caveats), [caveat(false)]);
+  console.log(`voice: ${ENGINE} recorded the everyday voice through the microphone (${counted}) and forgot it`);
 });
 
 test(`${ENGINE}: nothing was stored and no request left this machine`, async () => {
