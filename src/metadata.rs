@@ -229,6 +229,11 @@ pub struct ReferenceParams {
     /// A sample at or above this magnitude is clipped; a reference with a larger share of them is refused.
     pub clip_level: f32,
     pub max_clipped_fraction: f64,
+    /// A file whose speech is shaped further than this from the reference (dB, [`Reference::distance`])
+    /// was recorded through another microphone or room than the reference: it is judged without it.
+    ///
+    /// [`Reference::distance`]: crate::reference::Reference::distance
+    pub max_mismatch_db: f32,
 }
 
 /// The format string this runtime reads ("/2" added `decision`, "/3" the streaming trunk and head,
@@ -367,11 +372,12 @@ impl ModelMetadata {
                 && r.max_seconds.is_finite()
                 && (0.0..=r.min_seconds).contains(&r.min_speech_seconds)
                 && r.clip_level > 0.0
-                && (0.0..=1.0).contains(&r.max_clipped_fraction);
+                && (0.0..=1.0).contains(&r.max_clipped_fraction)
+                && r.max_mismatch_db > 0.0;
             if !valid {
                 return bad(format!(
                     "reference needs a finite voice_shape of {} bands, 0 < min_seconds <= max_seconds, \
-                     0 <= min_speech_seconds <= min_seconds, clip_level > 0 and 0 <= max_clipped_fraction <= 1",
+                     0 <= min_speech_seconds <= min_seconds, clip_level > 0, 0 <= max_clipped_fraction <= 1 and max_mismatch_db > 0",
                     f.n_mels
                 ));
             }

@@ -40,6 +40,11 @@ pub enum ReferenceError {
     NotFinite,
     #[error("no reference recording was started")]
     NotStarted,
+    #[error(
+        "the reference voice was recorded through another microphone or room than this recording \
+         ({db:.1} dB apart, at most {max:.1}): judged without it"
+    )]
+    Mismatch { db: f32, max: f32 },
 }
 
 /// The spectral shape of a voice's speech: per mel band, its power mean over the speech frames in
@@ -77,6 +82,27 @@ impl Reference {
     /// Per mel band, dB relative to the bands' power mean.
     pub fn shape(&self) -> &[f32] {
         &self.shape
+    }
+
+    /// How far another recording's speech (its shape, as a reference's) sits from this voice, in
+    /// dB: the RMS over the bands of their difference, its mean removed. The same voice through the
+    /// same microphone and room stays within a few dB whatever it expresses; a telephone line or
+    /// another room moves whole bands.
+    pub fn distance(&self, shape: &[f32]) -> f32 {
+        let n = self.shape.len() as f32;
+        let mean = self.shape.iter().zip(shape).map(|(a, b)| a - b).sum::<f32>() / n;
+        let squares: f32 = self.shape.iter().zip(shape).map(|(a, b)| (a - b - mean).powi(2)).sum();
+        (squares / n).sqrt()
+    }
+
+    /// Whether a recording whose speech has `shape` was heard through this reference's microphone
+    /// and room (the metadata's `max_mismatch_db`); if not, it must be judged without it.
+    pub(crate) fn matches(&self, params: &ReferenceParams, shape: &[f32]) -> std::result::Result<(), ReferenceError> {
+        let (db, max) = (self.distance(shape), params.max_mismatch_db);
+        if db > max {
+            return Err(ReferenceError::Mismatch { db, max });
+        }
+        Ok(())
     }
 
     /// What the normalization subtracts from each band of a real frame: how this voice's shape
@@ -185,6 +211,13 @@ impl ReferenceRecorder {
     /// to try (it may still refuse them as clipped or steady noise).
     pub fn enough(&self) -> bool {
         self.seconds >= self.params.min_seconds && self.speech_seconds() >= self.params.min_speech_seconds
+    }
+
+    /// The shape of the speech heard so far, unchecked (`None` without speech): what a recording
+    /// judged against a reference is compared with it by.
+    pub(crate) fn speech_shape(mut self) -> Option<Vec<f32>> {
+        self.end();
+        (self.spectrum.frames > 0).then(|| self.spectrum.shape())
     }
 
     /// The reference, or why these recordings cannot make one.
@@ -350,6 +383,26 @@ mod tests {
         assert!(percent > 1.0, "{percent}");
         let message = Error::from(ReferenceError::TooShort { seconds: 3.0, min: 5.0 }).to_string();
         assert_eq!(message, "the reference recording lasts 3.0 s: at least 5 s are needed");
+    }
+
+    #[test]
+    fn a_gain_is_no_distance_and_a_band_limit_is_a_mismatch() {
+        let model = model();
+        let params = params(model.metadata()).unwrap();
+        let everyday = Reference::from_recording(&model, &voice(8.0, 150.0, 0.3), RATE).unwrap();
+        let louder: Vec<f32> = everyday.shape().iter().map(|v| v + 6.0).collect();
+        assert!(everyday.distance(&louder) < 1e-5);
+        assert_eq!(everyday.matches(params, &louder), Ok(()));
+        // Everything above 4 kHz gone, as through a telephone line.
+        let narrow = crate::audio::resample(&voice(8.0, 150.0, 0.3), RATE, 8_000).unwrap();
+        let phone = crate::audio::resample(&narrow, 8_000, RATE).unwrap();
+        let mut recorder = ReferenceRecorder::new(&model).unwrap();
+        recorder.add(&phone, RATE).unwrap();
+        let shape = recorder.speech_shape().unwrap();
+        let Err(ReferenceError::Mismatch { db, max }) = everyday.matches(params, &shape) else {
+            panic!("a telephone band matched a wideband voice")
+        };
+        assert!(db > max, "{db} dB");
     }
 
     #[test]

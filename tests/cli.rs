@@ -823,4 +823,31 @@ fn classify_with_a_reference_judges_against_that_voice() {
     let out = voice_emotion(&["--reference", &neutral[0], "classify", &angry]);
     assert!(text(&out.stderr).contains("this model cannot compare a voice with a reference"));
     assert_eq!(out.status.code(), Some(1));
+
+    // The same speech through a telephone (8 kHz), judged against the studio reference: another
+    // channel, said, and judged without the reference (as without one), exit 1.
+    let phone = dir.join("phone.wav");
+    let (samples, rate) = common::read_clip(common::ANGRY_CLIP);
+    write_wav(
+        &phone,
+        &voice_emotion::audio::resample(&samples, rate, 8_000).unwrap(),
+        8_000,
+        1,
+    );
+    let phone = phone.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--model", &model];
+        args.extend(extra);
+        args.extend(["classify", "--format", "jsonl", &phone]);
+        voice_emotion(&args)
+    };
+    let judged = run(&["--reference", &neutral[0], "--reference", &neutral[1]]);
+    let stderr = text(&judged.stderr);
+    println!("{}", stderr.trim());
+    assert!(
+        stderr.contains("another microphone or room than this recording") && stderr.contains("judged without it"),
+        "{stderr}"
+    );
+    assert_eq!(judged.status.code(), Some(1));
+    assert_eq!(judged.stdout, run(&[]).stdout);
 }

@@ -3,7 +3,7 @@
 
 import { createAffect } from "./affect.js";
 import { MAX_FILE_BYTES, decodeInBrowser } from "./decode.js";
-import { affectWords, caveat, clock, numbers, percent, reading, readingClass } from "./emotions.js";
+import { affectWords, caveat, clock, numbers, percent, reading, readingClass, title } from "./emotions.js";
 import { readableTimeline } from "./timeline.js";
 
 /** Audio handed to the analyser at a time; small enough that a piece takes a few milliseconds. */
@@ -78,6 +78,7 @@ export function setUpFile(model) {
         return;
       }
       const truncated = source.truncated;
+      const mismatch = source.referenceMismatch; // judged without the everyday voice, and why
       const analysis = source.finish();
       if (!analysis.overall) {
         setState("no-speech", `No speech was found in ${file.name} (${clock(analysis.duration)} of audio).`);
@@ -85,12 +86,13 @@ export function setUpFile(model) {
       }
       shown = { name: file.name, analysis };
       render(analysis, judging, showAffect);
-      caveatLine.textContent = caveat(judging.comparesWithReference);
+      caveatLine.textContent = caveat(judging.comparesWithReference && !mismatch);
       result.hidden = false;
       // A cut-short download: say that the result covers only the part that is there.
       const header = promised ? `: its header promises ${clock(promised)}` : "";
       const note = truncated ? ` The file is cut short${header}; this is the result for the part that is there.` : "";
-      setState("done", `${file.name}: ${clock(analysis.duration)}, speech in ${clock(analysis.speech_seconds)}.${note}`);
+      const without = mismatch ? ` ${title(mismatch)}.` : "";
+      setState("done", `${file.name}: ${clock(analysis.duration)}, speech in ${clock(analysis.speech_seconds)}.${note}${without}`);
     } catch (error) {
       if (mine === run) setState("error", `${file.name} could not be analysed: ${error.message}`);
     } finally {
@@ -136,7 +138,7 @@ export function setUpFile(model) {
 /**
  * The file's analysis, a piece at a time: decoded in wasm as the CLI decodes it, or, for formats
  * the core does not read, by the browser. Both give `advance(seconds)`, `seconds`,
- * `promisedSeconds`, `truncated`, `finish()` and `free()`.
+ * `promisedSeconds`, `truncated`, `referenceMismatch`, `finish()` and `free()`.
  */
 async function open(model, bytes) {
   try {
@@ -150,6 +152,7 @@ async function open(model, bytes) {
   return {
     promisedSeconds: samples.length / sampleRate,
     truncated: false,
+    referenceMismatch: undefined, // checked for files the core decodes
     get seconds() {
       return at / sampleRate;
     },

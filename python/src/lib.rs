@@ -125,11 +125,11 @@ impl Model {
         reference: Option<&Reference>,
     ) -> PyResult<String> {
         let model = &self.judging(reference)?;
-        let (json, truncation) = py
+        let (json, notes) = py
             .detach(|| -> Result<_, Error> {
                 let mut file = FileAnalysis::open(model, &path)?;
                 while file.advance(f64::INFINITY)? {}
-                let truncation = file.truncation();
+                let notes = file.notes();
                 let analysis = file.finish()?;
                 let name = path.display().to_string();
                 let report = Report {
@@ -137,11 +137,11 @@ impl Model {
                     analysis: &analysis,
                     labels: model.labels(),
                 };
-                Ok((report.json(timeline), truncation))
+                Ok((report.json(timeline), notes))
             })
             .map_err(|e| to_py_at(e, &path))?;
-        if let Some(message) = truncation {
-            let message = CString::new(format!("{}: {message}", path.display()))?;
+        for note in notes {
+            let message = CString::new(format!("{}: {note}", path.display()))?;
             PyErr::warn(py, py.get_type::<PyUserWarning>().as_any(), &message, 1)?;
         }
         Ok(json)

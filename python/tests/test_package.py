@@ -217,6 +217,13 @@ def test_a_reference_judges_as_the_cli_does(reference_model, audio_files, tmp_pa
         [want["probabilities"][label] for label in model.labels], abs=1e-6)
     assert Recognizer(model, rate, reference=voice).push(clip) != Recognizer(model, rate).push(clip)
 
+    # Heard through a telephone line (8 kHz) instead: a warning, and judged without the voice.
+    from scipy.signal import resample_poly
+    soundfile.write(tmp_path / "phone.wav", resample_poly(clip, 8000, rate), 8000)
+    with pytest.warns(UserWarning, match="another microphone or room than this recording"):
+        phoned = model.classify(tmp_path / "phone.wav", reference=voice)
+    assert phoned == model.classify(tmp_path / "phone.wav")
+
 
 def test_a_recording_that_cannot_be_a_reference_says_why(reference_model, audio_files, tmp_path):
     model = Model.from_files(reference_model)

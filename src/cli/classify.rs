@@ -84,7 +84,7 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
     };
     // Writes a file's result on stdout, or on stderr why there is none.
     let mut report = |file: PathBuf, result: Result<FileResult, Error>| {
-        let FileResult { analysis, truncation } = match result {
+        let FileResult { analysis, notes } = match result {
             Ok(result) => result,
             Err(e) => {
                 failed += 1;
@@ -92,9 +92,11 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
                 return Ok(());
             }
         };
-        if let Some(cut) = truncation {
+        if !notes.is_empty() {
             failed += 1;
-            eprintln!("voice-emotion: {}: {cut}", file.display());
+        }
+        for note in notes {
+            eprintln!("voice-emotion: {}: {note}", file.display());
         }
         let Some(overall) = &analysis.overall else {
             failed += 1;
@@ -133,10 +135,10 @@ pub fn run(model: &EmotionModel, args: &Args) -> Result<ExitCode, Error> {
     })
 }
 
-/// A file's analysis, and what is missing from it when the file was cut short.
+/// A file's analysis, and what its reader must be told (a file cut short, judged without the reference).
 struct FileResult {
     analysis: Analysis,
-    truncation: Option<String>,
+    notes: Vec<String>,
 }
 
 /// The files to analyse: the arguments, then the list's lines, less those an earlier run wrote.
@@ -166,10 +168,10 @@ fn analyze(model: &EmotionModel, file: &Path, progress: &Progress) -> Result<Fil
         progress.analysed(file, before, analysis.seconds());
         before = analysis.seconds();
     }
-    let truncation = analysis.truncation();
+    let notes = analysis.notes();
     Ok(FileResult {
         analysis: analysis.finish()?,
-        truncation,
+        notes,
     })
 }
 

@@ -369,6 +369,13 @@ impl JsFileAnalysis {
         Ok(unfinished(&mut self.inner)?.truncated())
     }
 
+    /// Why the file is judged without the model's reference voice (recorded through another
+    /// microphone or room, in words), or `undefined`.
+    #[wasm_bindgen(getter, js_name = referenceMismatch)]
+    pub fn reference_mismatch(&mut self) -> Result<Option<String>, JsError> {
+        Ok(unfinished(&mut self.inner)?.reference_mismatch())
+    }
+
     /// Analyses the rest and returns `{duration, speech_seconds, overall, timeline}`.
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         to_js(&finished(&mut self.inner)?.finish().map_err(js_error)?)

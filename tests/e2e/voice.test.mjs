@@ -1,7 +1,8 @@
 // "Teach it your everyday voice", with a model that takes a reference (the page's `?model=`): the
 // fake microphone plays two neutral statements, which the page records as the voice, by keyboard;
 // every view then says it compares with that voice; a recording of the voice chosen as a file makes
-// the file view give the CLI's `--reference` answer; silent, short and non-audio recordings are
+// the file view give the CLI's `--reference` answer, and a file through a telephone line is judged
+// without the voice, saying why; silent, short and non-audio recordings are
 // refused in words and change nothing; "Forget my voice" gives the CLI's plain answer again;
 // nothing is stored and no request leaves the machine. With the shipped model the panel is hidden
 // (file.test.mjs and the rest run the page without it).
@@ -120,6 +121,15 @@ test("a recording of the voice chosen as a file gives the CLI's --reference answ
   assert.equal(shown.caveat, caveat(true));
   assertSameAnswer(await exported(page), judged, "with the reference");
 
+  // The same speech through a telephone line (8 kHz): another channel than the voice's, said, and
+  // judged without it, as the CLI judges it.
+  const phone = join(dir, "phone.wav");
+  execFileSync("sox", [angry, "-r", "8000", phone]);
+  const phoned = await fileAnswer(page, phone);
+  assert.equal(phoned.caveat, caveat(false));
+  assert.match(await page.textContent("#file-status"), /The reference voice was recorded through another microphone or room than this recording \([\d.]+ dB apart, at most 9\.5\): judged without it\.$/);
+  assertSameAnswer(await exported(page), cli(phone, { model: model.path }), "through a telephone");
+
   // Refused in words, and the voice set before is still used.
   const silent = join(dir, "silent.wav");
   execFileSync("sox", ["-n", "-r", "16000", "-b", "16", silent, "trim", "0", "8"]);
@@ -143,6 +153,9 @@ test("a recording of the voice chosen as a file gives the CLI's --reference answ
     assert.equal(refused.caveats[0], caveat(true));
   }
   await captureState(page, "voice-4-refused");
+  const still = join(dir, "angry-still.wav");
+  copyFileSync(angry, still);
+  assert.equal((await fileAnswer(page, still)).caveat, caveat(true));
   assertSameAnswer(await exported(page), judged, "after the refusals");
 
   // Forgotten: the plain answer again, and the views say so.
