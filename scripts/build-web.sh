@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh web
 source scripts/env.sh
 stamp=www/pkg/.build-started
-if [ -f "$stamp" ] && [ -z "$(find src models Cargo.toml Cargo.lock .cargo scripts/tract-web.patch -newer "$stamp" -print -quit)" ]; then
+if [ -f "$stamp" ] && [ -z "$(find build.rs src models Cargo.toml Cargo.lock .cargo scripts/tract-web.patch -newer "$stamp" -print -quit)" ]; then
   echo "== build: the wasm in www/pkg is up to date"
 else
   started=$(mktemp)

@@ -11,8 +11,9 @@ use crate::metadata::ModelMetadata;
 use crate::normalize::NormalizedFrames;
 use crate::reference::{Reference, params};
 
-/// The shipped int8 model's metadata and its two parts, embedded so the CLI and the page need no files.
-pub const DEFAULT_METADATA: &[u8] = include_bytes!("../models/emotion.json");
+/// The shipped int8 model's metadata and its two parts, embedded so the CLI and the page need no files
+/// (the metadata as build.rs writes it: compact, without the `metrics` the runtime never reads).
+pub const DEFAULT_METADATA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/emotion.json"));
 pub const DEFAULT_TRUNK: &[u8] = include_bytes!("../models/emotion-trunk.onnx");
 pub const DEFAULT_HEAD: &[u8] = include_bytes!("../models/emotion-head.onnx");
 
@@ -436,6 +437,17 @@ mod tests {
         assert!(p[3] > 0.99 && p[1] > p[0] && p[0] > p[2]);
         // Large logits must not overflow.
         assert!(softmax(&[1000.0, 0.0]).iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn the_embedded_metadata_is_the_shipped_file_but_its_metrics() {
+        let mut file: serde_json::Value = serde_json::from_slice(include_bytes!("../models/emotion.json")).unwrap();
+        assert!(file.as_object_mut().unwrap().remove("metrics").is_some());
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(DEFAULT_METADATA).unwrap(),
+            file
+        );
+        assert!(DEFAULT_METADATA.len() < 8_000, "{} bytes", DEFAULT_METADATA.len());
     }
 
     #[test]
