@@ -58,6 +58,7 @@ export function setUpVoice(model, { onStart, onChange }) {
     cancelButton.disabled = !recording;
     doneButton.disabled = true; // until enough has been heard
     forgetButton.hidden = judging === null;
+    startButton.textContent = judging ? "Record it again" : "Start recording";
     progress.hidden = !recording;
     if (!recording) seconds.textContent = "";
     status.textContent = STATUS[state] ?? STATUS[resting()]; // an error: its message says the rest
