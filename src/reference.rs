@@ -40,6 +40,8 @@ pub enum ReferenceError {
     NotFinite,
     #[error("no reference recording was started")]
     NotStarted,
+    #[error("this is not a saved voice ({0})")]
+    NotSaved(String),
     #[error(
         "the reference voice was recorded through another microphone or room than this recording \
          ({db:.1} dB apart, at most {max:.1}): judged without it"
@@ -77,6 +79,17 @@ impl Reference {
             return Err(ReferenceError::NotFinite.into());
         }
         Ok(Self { shape })
+    }
+
+    /// The reference as its owner may save it to a file of their own: `{"shape": [...]}`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a shape of finite numbers is JSON")
+    }
+
+    /// A reference saved with [`to_json`](Self::to_json), checked against the model.
+    pub fn from_json(model: &EmotionModel, json: &[u8]) -> Result<Self> {
+        let saved: Reference = serde_json::from_slice(json).map_err(|e| ReferenceError::NotSaved(e.to_string()))?;
+        Self::from_shape(model, saved.shape)
     }
 
     /// Per mel band, dB relative to the bands' power mean.
@@ -447,9 +460,14 @@ mod tests {
             shipped.with_reference(Some(&reference)),
             Err(Error::Reference(ReferenceError::NotTaken))
         ));
-        let json = serde_json::to_string(&reference).unwrap();
-        let kept: Reference = serde_json::from_str(&json).unwrap();
-        assert_eq!(Reference::from_shape(&model, kept.shape().to_vec()).unwrap(), reference);
+        assert_eq!(
+            Reference::from_json(&model, reference.to_json().as_bytes()).unwrap(),
+            reference
+        );
+        assert!(matches!(
+            Reference::from_json(&model, b"{\"voice\": 3}"),
+            Err(Error::Reference(ReferenceError::NotSaved(_)))
+        ));
         assert!(matches!(
             Reference::from_shape(&model, vec![0.0; 3]),
             Err(Error::Reference(ReferenceError::Bands { got: 3, expected: 64 }))

@@ -297,6 +297,11 @@ fn a_reference_voice_is_made_and_judged_against_as_the_core_does() {
     assert_eq!(reference.shape(), native.shape());
     let kept = model.reference_from_shape(reference.shape()).unwrap();
     assert_eq!(kept.shape(), reference.shape());
+    let saved = model.reference_from_json(&reference.to_json()).unwrap();
+    assert_eq!(saved.shape(), reference.shape());
+    let (name, message) = error_name(model.reference_from_json("{\"voice\": 3}").err().unwrap());
+    assert_eq!(name, "UnusableReference");
+    assert!(message.starts_with("this is not a saved voice"), "{message}");
 
     let judged = model.with_reference(&reference).unwrap();
     assert!(judged.compares_with_reference());

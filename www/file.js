@@ -4,6 +4,7 @@
 import { createAffect } from "./affect.js";
 import { MAX_FILE_BYTES, decodeInBrowser } from "./decode.js";
 import { affectWords, caveat, clock, numbers, percent, reading, readingClass, title } from "./emotions.js";
+import { saveFile } from "./save.js";
 import { readableTimeline } from "./timeline.js";
 
 /** Audio handed to the analyser at a time; small enough that a piece takes a few milliseconds. */
@@ -121,10 +122,10 @@ export function setUpFile(model) {
 
   // The CLI's `classify --timeline` output for the file, written by the same Rust code.
   document.getElementById("export-csv").addEventListener("click", () =>
-    download(`${shown.name}.emotions.csv`, "text/csv", model.reportCsv(shown.name, shown.analysis)),
+    saveFile(`${shown.name}.emotions.csv`, "text/csv", model.reportCsv(shown.name, shown.analysis)),
   );
   document.getElementById("export-json").addEventListener("click", () =>
-    download(`${shown.name}.emotions.jsonl`, "application/x-ndjson", model.reportJson(shown.name, shown.analysis)),
+    saveFile(`${shown.name}.emotions.jsonl`, "application/x-ndjson", model.reportJson(shown.name, shown.analysis)),
   );
   input.disabled = false;
   return {
@@ -227,12 +228,4 @@ function render(analysis, model, showAffect) {
     row.append(...cells);
     rows.append(row);
   }
-}
-
-function download(name, type, text) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = Object.assign(document.createElement("a"), { href: url, download: name });
-  link.click();
-  // The download has started by the next task; the URL is no longer needed.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
 }

@@ -1,11 +1,13 @@
 // "Teach it your everyday voice": three sentences read as the person usually talks, recorded in
 // wasm (VoiceRecorder: seconds and speech heard, then the core's check), or a recording of that
 // voice chosen as a file; from then on every view compares a voice with it. The reference lives in
-// this module's memory only: nothing is stored, and "Forget my voice" drops it.
+// this module's memory only: nothing is stored, and "Forget my voice" drops it; its owner may save
+// it to a file of their own ("Save my voice to a file") and choose that file on a later visit.
 
 import { VoiceRecorder } from "./pkg/voice_emotion.js";
 import { decodeInBrowser } from "./decode.js";
 import { microphoneMessage } from "./messages.js";
+import { saveFile } from "./save.js";
 
 const WORKLET = new URL("capture-worklet.js", import.meta.url).href;
 
@@ -40,6 +42,7 @@ export function setUpVoice(model, { onStart, onChange }) {
   const doneButton = document.getElementById("voice-done");
   const cancelButton = document.getElementById("voice-cancel");
   const forgetButton = document.getElementById("voice-forget");
+  const saveButton = document.getElementById("voice-save");
   const fileInput = document.getElementById("voice-file");
   const progress = document.getElementById("voice-progress");
   const seconds = document.getElementById("voice-seconds");
@@ -49,6 +52,7 @@ export function setUpVoice(model, { onStart, onChange }) {
     ...SENTENCES.map((text) => Object.assign(document.createElement("li"), { textContent: text })),
   );
   let judging = null; // the model judging against the voice, while one is set
+  let saved = ""; // that voice as its owner may save it (Reference.toJson)
 
   const setState = (state) => {
     section.dataset.state = state;
@@ -58,6 +62,7 @@ export function setUpVoice(model, { onStart, onChange }) {
     cancelButton.disabled = !recording;
     doneButton.disabled = true; // until enough has been heard
     forgetButton.hidden = judging === null;
+    saveButton.hidden = judging === null;
     startButton.textContent = judging ? "Record it again" : "Start recording";
     progress.hidden = !recording;
     if (!recording) seconds.textContent = "";
@@ -75,6 +80,7 @@ export function setUpVoice(model, { onStart, onChange }) {
     // The model it replaces is not freed: a file analysis may still be using it. The garbage
     // collector frees it (wasm-bindgen's FinalizationRegistry) once no view holds it.
     judging = reference ? model.withReference(reference) : null;
+    saved = reference?.toJson() ?? "";
     reference?.free();
     onChange(judging ?? model);
     setState(resting());
@@ -149,10 +155,15 @@ export function setUpVoice(model, { onStart, onChange }) {
     showMessage("");
     startButton.focus();
   });
+  // A voice saved earlier is read back from its file, only when its owner chooses it.
+  saveButton.addEventListener("click", () => saveFile("my-everyday-voice.json", "application/json", saved));
   fileInput.addEventListener("change", async () => {
     const [file] = fileInput.files;
     if (!file) return;
-    await take(file.arrayBuffer().then(fromFile), file.name);
+    const made = /\.json$/i.test(file.name)
+      ? file.text().then((text) => model.referenceFromJson(text))
+      : file.arrayBuffer().then(fromFile);
+    await take(made, file.name);
     fileInput.value = ""; // the same file may be chosen again
   });
 

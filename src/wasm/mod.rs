@@ -124,6 +124,15 @@ impl JsModel {
             .map_err(named)
     }
 
+    /// A reference saved earlier (`Reference.toJson()`), checked against this model; throws an `Error`
+    /// named `UnusableReference` for text that is not one this model can take.
+    #[wasm_bindgen(js_name = referenceFromJson)]
+    pub fn reference_from_json(&self, json: &str) -> Result<JsReference, JsValue> {
+        Reference::from_json(&self.model, json.as_bytes())
+            .map(|inner| JsReference { inner })
+            .map_err(named)
+    }
+
     /// A reference kept earlier as its `shape`, checked against this model.
     #[wasm_bindgen(js_name = referenceFromShape)]
     pub fn reference_from_shape(&self, shape: Vec<f32>) -> Result<JsReference, JsValue> {
@@ -266,6 +275,12 @@ impl JsReference {
     #[wasm_bindgen(getter)]
     pub fn shape(&self) -> Vec<f32> {
         self.inner.shape().to_vec()
+    }
+
+    /// The reference as its owner may save it to a file (`Model.referenceFromJson` reads it back).
+    #[wasm_bindgen(js_name = toJson)]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
     }
 }
 

@@ -3,7 +3,8 @@
 // every view then says it compares with that voice; a recording of the voice chosen as a file makes
 // the file view give the CLI's `--reference` answer, and a file through a telephone line is judged
 // without the voice, saying why; silent, short and non-audio recordings are
-// refused in words and change nothing; "Forget my voice" gives the CLI's plain answer again;
+// refused in words and change nothing; "Forget my voice" gives the CLI's plain answer again, and the
+// voice saved to a file and chosen again gives the answer with it;
 // nothing is stored and no request leaves the machine. With the shipped model the panel is hidden
 // (file.test.mjs and the rest run the page without it).
 
@@ -158,6 +159,13 @@ test("a recording of the voice chosen as a file gives the CLI's --reference answ
   assert.equal((await fileAnswer(page, still)).caveat, caveat(true));
   assertSameAnswer(await exported(page), judged, "after the refusals");
 
+  // Saved to a file of one's own, on one's own action: the file holds the voice's few numbers.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#voice-save")]);
+  assert.equal(download.suggestedFilename(), "my-everyday-voice.json");
+  const savedVoice = join(dir, "my-everyday-voice.json");
+  await download.saveAs(savedVoice);
+  assert.equal(JSON.parse(readFileSync(savedVoice, "utf8")).shape.length, 64);
+
   // Forgotten: the plain answer again, and the views say so.
   await page.click("#voice-forget");
   const forgotten = await page.evaluate(readVoice);
@@ -168,6 +176,14 @@ test("a recording of the voice chosen as a file gives the CLI's --reference answ
   copyFileSync(angry, again);
   assert.equal((await fileAnswer(page, again)).caveat, caveat(false));
   assertSameAnswer(await exported(page), plain, "forgotten");
+
+  // The saved voice chosen again (as on a later visit): the same answer as with the recording.
+  await page.setInputFiles("#voice-file", savedVoice);
+  await page.waitForFunction(() => document.getElementById("voice").dataset.state === "set", null, { timeout: TIMEOUT });
+  const reloaded = join(dir, "angry-reloaded.wav");
+  copyFileSync(angry, reloaded);
+  assert.equal((await fileAnswer(page, reloaded)).caveat, caveat(true));
+  assertSameAnswer(await exported(page), judged, "the saved voice");
   console.log(`voice: the file view says ${judged.label} with the voice (CLI ${judged.confidence.toFixed(3)}), ${plain.label} without (${plain.confidence.toFixed(3)})`);
 
   assert.deepEqual(foreignRequests(session.requests), []);
