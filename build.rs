@@ -5,7 +5,10 @@
 use std::path::Path;
 
 fn main() {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/emotion.json");
+    // Read when the script runs, not when it was compiled: a shared target directory reuses the
+    // compiled script for clones at other paths.
+    let root = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let source = Path::new(&root).join("models/emotion.json");
     println!("cargo::rerun-if-changed={}", source.display());
     let text = std::fs::read(&source).expect("models/emotion.json");
     let mut metadata: serde_json::Value = serde_json::from_slice(&text).expect("models/emotion.json is JSON");

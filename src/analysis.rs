@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::emotion::{Emotion, argmax};
 use crate::error::Result;
+use crate::mel_stream::MelStream;
 use crate::metadata::StretchCalibration;
 use crate::model::{EmotionModel, softmax};
+use crate::reference::{ReferenceCheck, ReferenceError};
 use crate::stream::{WindowScore, WindowScorer};
 
 /// What a clip sounds like overall and over time.
@@ -20,6 +22,10 @@ pub struct Analysis {
     pub overall: Option<Emotion>,
     /// Consecutive stretches with the same dominant label (or no speech), in time order.
     pub timeline: Vec<Segment>,
+    /// Why the clip was judged without the model's reference voice, in words: its speech was
+    /// heard through another microphone or room. `None` when it was judged as the model is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_mismatch: Option<String>,
 }
 
 /// A stretch of the clip.
@@ -33,18 +39,40 @@ pub struct Segment {
     pub emotion: Option<Emotion>,
 }
 
-/// Analyses a clip fed in pieces (for files too long to hold in memory).
+/// Analyses a clip fed in pieces (for files too long to hold in memory). With a model that judges
+/// against a reference voice, the clip's first minute is held until its speech says whether it was
+/// heard through the reference's microphone and room; if not, it is judged without the reference
+/// ([`Analysis::reference_mismatch`]).
 pub struct Analyzer {
+    model: EmotionModel,
+    frames: MelStream,
+    check: Option<ReferenceCheck>,
+    mismatch: Option<ReferenceError>,
     scorer: WindowScorer,
+    ended: bool,
     input_rate: u32,
     samples_in: u64,
     windows: Vec<WindowScore>,
 }
 
 impl Analyzer {
+    /// An analyzer of a recording of mono audio at `input_rate` Hz.
     pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
+        let mut analyzer = Self::unchecked(model, input_rate)?;
+        analyzer.check = ReferenceCheck::new(&analyzer.model);
+        Ok(analyzer)
+    }
+
+    /// The same, scoring each window as it completes: for audio heard live through the microphone
+    /// the reference voice was recorded with ([`crate::Attempt`]), which is not checked.
+    pub(crate) fn unchecked(model: EmotionModel, input_rate: u32) -> Result<Self> {
         Ok(Self {
-            scorer: WindowScorer::new(model, input_rate)?,
+            frames: MelStream::new(model.metadata(), input_rate)?,
+            scorer: WindowScorer::new(model.clone())?,
+            model,
+            check: None,
+            mismatch: None,
+            ended: false,
             input_rate,
             samples_in: 0,
             windows: Vec::new(),
@@ -53,9 +81,58 @@ impl Analyzer {
 
     /// Consumes the next mono samples of the clip.
     pub fn push(&mut self, samples: &[f32]) -> Result<()> {
-        self.scorer.push(samples, &mut self.windows)?;
+        self.frames.feed(samples)?;
         self.samples_in += samples.len() as u64;
+        self.take_frames()
+    }
+
+    /// Scores (or holds, while the reference check listens) the frames the samples completed.
+    fn take_frames(&mut self) -> Result<()> {
+        while let Some(frame) = self.frames.next_frame() {
+            let heard_enough = match &mut self.check {
+                Some(check) => check.hold(frame),
+                None => {
+                    self.scorer.push(frame, &mut self.windows)?;
+                    false
+                }
+            };
+            if heard_enough {
+                self.decide()?;
+            }
+        }
         Ok(())
+    }
+
+    /// Ends the reference check: the clip is judged with the reference or, heard through another
+    /// microphone or room, without it; the frames it held are scored.
+    fn decide(&mut self) -> Result<()> {
+        let Some(check) = self.check.take() else {
+            return Ok(());
+        };
+        let (held, mismatch) = check.decide();
+        if mismatch.is_some() {
+            self.scorer = WindowScorer::new(self.model.with_reference(None)?)?;
+        }
+        self.mismatch = mismatch;
+        held.iter()
+            .try_for_each(|frame| self.scorer.push(frame, &mut self.windows))
+    }
+
+    /// Ends the clip's input: its last samples framed and the reference check decided, so
+    /// [`Self::reference_mismatch`] is final (`finish` does it too).
+    pub fn end(&mut self) -> Result<()> {
+        if !self.ended {
+            self.ended = true;
+            self.frames.end();
+            self.take_frames()?;
+        }
+        self.decide()
+    }
+
+    /// Why the clip is judged without the model's reference voice, once that is decided (a minute
+    /// in, or at its [`end`](Self::end)).
+    pub fn reference_mismatch(&self) -> Option<&ReferenceError> {
+        self.mismatch.as_ref()
     }
 
     /// Seconds of audio consumed so far.
@@ -70,6 +147,7 @@ impl Analyzer {
 
     /// Scores the end of the clip and summarizes it.
     pub fn finish(mut self) -> Result<Analysis> {
+        self.end()?;
         self.scorer.flush(&mut self.windows)?;
         let meta = self.scorer.model().metadata();
         let decision = meta.decision;
@@ -136,6 +214,7 @@ impl Analyzer {
             speech_seconds,
             overall,
             timeline,
+            reference_mismatch: self.mismatch.as_ref().map(ToString::to_string),
         })
     }
 }

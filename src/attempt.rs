@@ -26,7 +26,7 @@ impl Attempt {
     /// An attempt for mono audio at `input_rate` Hz.
     pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
         Ok(Self {
-            analyzer: Analyzer::new(model, input_rate)?,
+            analyzer: Analyzer::unchecked(model, input_rate)?,
             seen: 0,
             heard_speech: false,
             ended: false,

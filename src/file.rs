@@ -1,31 +1,26 @@
 //! Whole files: decoded ([`crate::decode`]) and analysed ([`crate::analysis`]) a piece at a time,
 //! so memory stays bounded and a caller can show progress (or, in the page, yield) between pieces.
 
-use std::collections::VecDeque;
 use std::path::Path;
 
 use crate::analysis::{Analysis, Analyzer};
 use crate::decode::AudioReader;
 use crate::error::{Error, Result};
 use crate::model::EmotionModel;
-use crate::reference::{self, ReferenceError, ReferenceRecorder};
+use crate::reference::ReferenceRecorder;
 
 /// How much shorter than its header says a file may decode before it counts as truncated: codec
 /// delay and padding, never a cut.
 const TRUNCATION_SLACK_SECONDS: f64 = 0.05;
 
-/// A file being analysed. A file cut short is analysed as far as it goes ([`FileAnalysis::truncated`]).
-/// With a model that judges against a reference voice, the file's first minute is read ahead: if its
-/// speech was heard through another microphone or room than the reference, the file is judged without
-/// it ([`FileAnalysis::reference_mismatch`]).
+/// A file being analysed. A file cut short is analysed as far as it goes ([`FileAnalysis::truncated`]);
+/// one heard through another microphone or room than the model's reference voice is judged without it
+/// ([`Analyzer`]).
 pub struct FileAnalysis {
     reader: AudioReader,
-    /// What the reference check read ahead, analysed before the reader's next chunk.
-    read_ahead: VecDeque<Result<Option<Vec<f32>>>>,
     analyzer: Analyzer,
     ended: bool,
     truncated: bool,
-    mismatch: Option<ReferenceError>,
 }
 
 impl FileAnalysis {
@@ -39,30 +34,13 @@ impl FileAnalysis {
         Self::new(model, AudioReader::from_bytes(bytes)?)
     }
 
-    fn new(model: &EmotionModel, mut reader: AudioReader) -> Result<Self> {
-        let mut read_ahead = VecDeque::new();
-        let mismatch = match model.reference() {
-            Some(voice) => speech_shape_ahead(model, &mut reader, &mut read_ahead)?
-                .and_then(|shape| voice.matches(reference::params(model.metadata()).ok()?, &shape).err()),
-            None => None,
-        };
-        let judging = match mismatch {
-            Some(_) => model.with_reference(None)?,
-            None => model.clone(),
-        };
+    fn new(model: &EmotionModel, reader: AudioReader) -> Result<Self> {
         Ok(Self {
-            analyzer: Analyzer::new(judging, reader.sample_rate())?,
+            analyzer: Analyzer::new(model.clone(), reader.sample_rate())?,
             reader,
-            read_ahead,
             ended: false,
             truncated: false,
-            mismatch,
         })
-    }
-
-    /// The next decoded chunk: what was read ahead first.
-    fn next_chunk(&mut self) -> Result<Option<Vec<f32>>> {
-        self.read_ahead.pop_front().unwrap_or_else(|| self.reader.next_chunk())
     }
 
     /// Decodes and analyses at least `seconds` more audio, or up to the end; `false` once the
@@ -70,7 +48,7 @@ impl FileAnalysis {
     pub fn advance(&mut self, seconds: f64) -> Result<bool> {
         let until = self.seconds() + seconds;
         while !self.ended && self.seconds() < until {
-            match self.next_chunk() {
+            match self.reader.next_chunk() {
                 Ok(Some(chunk)) => self.analyzer.push(&chunk)?,
                 Ok(None) => {
                     self.ended = true;
@@ -82,6 +60,9 @@ impl FileAnalysis {
                 Err(Error::Truncated) => (self.ended, self.truncated) = (true, true),
                 Err(e) => return Err(e),
             }
+        }
+        if self.ended {
+            self.analyzer.end()?;
         }
         Ok(!self.ended)
     }
@@ -115,9 +96,10 @@ impl FileAnalysis {
         })
     }
 
-    /// Why the file is judged without the model's reference voice, in words, when it is.
+    /// Why the file is judged without the model's reference voice, in words, when it is (decided a
+    /// minute in, or once [`Self::advance`] says it ended).
     pub fn reference_mismatch(&self) -> Option<String> {
-        self.mismatch.as_ref().map(ToString::to_string)
+        self.analyzer.reference_mismatch().map(ToString::to_string)
     }
 
     /// What a reader of the result must be told, in words (the CLI's and the Python package's
@@ -135,25 +117,6 @@ impl FileAnalysis {
             Err(Error::Truncated)
         } else {
             Err(Error::Decode("the file holds no audio samples".into()))
-        }
-    }
-}
-
-/// Reads `reader` into `read_ahead` up to the longest reference (or its end, or a chunk that cannot
-/// be read) and returns the shape of the speech in it, as a reference's (`None` without speech).
-fn speech_shape_ahead(
-    model: &EmotionModel,
-    reader: &mut AudioReader,
-    read_ahead: &mut VecDeque<Result<Option<Vec<f32>>>>,
-) -> Result<Option<Vec<f32>>> {
-    let mut recorder = ReferenceRecorder::new(model)?;
-    recorder.start(reader.sample_rate())?;
-    loop {
-        let next = reader.next_chunk();
-        let taken = matches!(&next, Ok(Some(chunk)) if recorder.push(chunk).is_ok());
-        read_ahead.push_back(next);
-        if !taken {
-            return Ok(recorder.speech_shape());
         }
     }
 }

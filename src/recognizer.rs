@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::emotion::Emotion;
 use crate::error::Result;
+use crate::mel_stream::MelStream;
 use crate::model::{EmotionModel, softmax};
 use crate::stream::{WindowScore, WindowScorer};
 
@@ -25,6 +26,7 @@ impl Prediction {
 /// Streaming recognizer: bounded memory however long it runs, identical output whatever the
 /// chunking of the input.
 pub struct Recognizer {
+    frames: MelStream,
     scorer: WindowScorer,
     /// Smoothed log-probabilities.
     smoothed: Option<Vec<f32>>,
@@ -36,7 +38,8 @@ impl Recognizer {
     /// A recognizer for mono audio at `input_rate` Hz.
     pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
         Ok(Self {
-            scorer: WindowScorer::new(model, input_rate)?,
+            frames: MelStream::new(model.metadata(), input_rate)?,
+            scorer: WindowScorer::new(model)?,
             smoothed: None,
             silent_for: 0.0,
             scores: Vec::new(),
@@ -50,7 +53,10 @@ impl Recognizer {
     /// Consumes mono samples; returns a prediction for each hop they complete (often none).
     pub fn push(&mut self, samples: &[f32]) -> Result<Vec<Prediction>> {
         self.scores.clear();
-        self.scorer.push(samples, &mut self.scores)?;
+        self.frames.feed(samples)?;
+        while let Some(frame) = self.frames.next_frame() {
+            self.scorer.push(frame, &mut self.scores)?;
+        }
         let meta = self.scorer.model().metadata();
         let hop = meta.window.hop_frames as f64 * meta.hop_seconds();
         let decision = meta.decision;
@@ -85,6 +91,7 @@ impl Recognizer {
 
     /// Starts a new stream (same model and rate).
     pub fn reset(&mut self) {
+        self.frames.reset();
         self.scorer.reset();
         self.smoothed = None;
         self.silent_for = 0.0;

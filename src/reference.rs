@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::error::Result;
+use crate::frontend::MelFrame;
 use crate::gate::SpeechGate;
 use crate::mel_stream::MelStream;
 use crate::metadata::{ModelMetadata, ReferenceParams};
@@ -106,16 +107,6 @@ impl Reference {
         let mean = self.shape.iter().zip(shape).map(|(a, b)| a - b).sum::<f32>() / n;
         let squares: f32 = self.shape.iter().zip(shape).map(|(a, b)| (a - b - mean).powi(2)).sum();
         (squares / n).sqrt()
-    }
-
-    /// Whether a recording whose speech has `shape` was heard through this reference's microphone
-    /// and room (the metadata's `max_mismatch_db`); if not, it must be judged without it.
-    pub(crate) fn matches(&self, params: &ReferenceParams, shape: &[f32]) -> std::result::Result<(), ReferenceError> {
-        let (db, max) = (self.distance(shape), params.max_mismatch_db);
-        if db > max {
-            return Err(ReferenceError::Mismatch { db, max });
-        }
-        Ok(())
     }
 
     /// What the normalization subtracts from each band of a real frame: how this voice's shape
@@ -226,13 +217,6 @@ impl ReferenceRecorder {
         self.seconds >= self.params.min_seconds && self.speech_seconds() >= self.params.min_speech_seconds
     }
 
-    /// The shape of the speech heard so far, unchecked (`None` without speech): what a recording
-    /// judged against a reference is compared with it by.
-    pub(crate) fn speech_shape(mut self) -> Option<Vec<f32>> {
-        self.end();
-        (self.spectrum.frames > 0).then(|| self.spectrum.shape())
-    }
-
     /// The reference, or why these recordings cannot make one.
     pub fn finish(mut self) -> Result<Reference> {
         self.end();
@@ -261,6 +245,50 @@ impl ReferenceRecorder {
         Ok(Reference {
             shape: self.spectrum.shape(),
         })
+    }
+}
+
+/// The first minute of a recording judged against a reference voice: its frames are held until
+/// their speech says whether the recording was heard through the reference's microphone and room
+/// (the metadata's `max_mismatch_db`); a recording that was not is judged without the reference.
+pub(crate) struct ReferenceCheck {
+    voice: Reference,
+    max_db: f32,
+    spectrum: SpeechSpectrum,
+    held: Vec<MelFrame>,
+    max_frames: usize,
+}
+
+impl ReferenceCheck {
+    /// The check for a model judging against a reference voice; `None` for one judging without.
+    pub(crate) fn new(model: &EmotionModel) -> Option<Self> {
+        let (voice, meta) = (model.reference()?, model.metadata());
+        let params = meta.reference.as_ref()?;
+        Some(Self {
+            voice: voice.clone(),
+            max_db: params.max_mismatch_db,
+            spectrum: SpeechSpectrum::new(meta.frontend.n_mels, meta.speech_gate.frame_db),
+            held: Vec::new(),
+            max_frames: (params.max_seconds / meta.hop_seconds()) as usize,
+        })
+    }
+
+    /// Holds the recording's next frame; `true` once the check has heard as much as a reference
+    /// may hold, enough to decide.
+    pub(crate) fn hold(&mut self, frame: &MelFrame) -> bool {
+        self.spectrum.add(&frame.bands_db);
+        self.held.push(frame.clone());
+        self.held.len() >= self.max_frames
+    }
+
+    /// The frames held, and why the recording must be judged without the reference (`None`: with
+    /// it; a recording without speech is not compared).
+    pub(crate) fn decide(self) -> (Vec<MelFrame>, Option<ReferenceError>) {
+        let db = (self.spectrum.frames > 0).then(|| self.voice.distance(&self.spectrum.shape()));
+        let mismatch = db
+            .filter(|db| *db > self.max_db)
+            .map(|db| ReferenceError::Mismatch { db, max: self.max_db });
+        (self.held, mismatch)
     }
 }
 
@@ -399,23 +427,49 @@ mod tests {
     }
 
     #[test]
-    fn a_gain_is_no_distance_and_a_band_limit_is_a_mismatch() {
+    fn a_gain_is_no_distance_and_a_band_limit_is_judged_without_the_reference() {
         let model = model();
-        let params = params(model.metadata()).unwrap();
-        let everyday = Reference::from_recording(&model, &voice(8.0, 150.0, 0.3), RATE).unwrap();
+        let audio = voice(8.0, 150.0, 0.3);
+        let everyday = Reference::from_recording(&model, &audio, RATE).unwrap();
         let louder: Vec<f32> = everyday.shape().iter().map(|v| v + 6.0).collect();
         assert!(everyday.distance(&louder) < 1e-5);
-        assert_eq!(everyday.matches(params, &louder), Ok(()));
-        // Everything above 4 kHz gone, as through a telephone line.
-        let narrow = crate::audio::resample(&voice(8.0, 150.0, 0.3), RATE, 8_000).unwrap();
+        let judging = model.with_reference(Some(&everyday)).unwrap();
+        let twice: Vec<f32> = audio.iter().map(|s| 2.0 * s).collect();
+        assert_eq!(crate::analyze(&judging, &twice, RATE).unwrap().reference_mismatch, None);
+        // Everything above 4 kHz gone, as through a telephone line: judged as without the reference.
+        let narrow = crate::audio::resample(&audio, RATE, 8_000).unwrap();
         let phone = crate::audio::resample(&narrow, 8_000, RATE).unwrap();
-        let mut recorder = ReferenceRecorder::new(&model).unwrap();
-        recorder.add(&phone, RATE).unwrap();
-        let shape = recorder.speech_shape().unwrap();
-        let Err(ReferenceError::Mismatch { db, max }) = everyday.matches(params, &shape) else {
-            panic!("a telephone band matched a wideband voice")
-        };
-        assert!(db > max, "{db} dB");
+        let judged = crate::analyze(&judging, &phone, RATE).unwrap();
+        let message = judged
+            .reference_mismatch
+            .clone()
+            .expect("a telephone band matched a wideband voice");
+        assert!(message.ends_with("judged without it"), "{message}");
+        let without = crate::analyze(&model, &phone, RATE).unwrap();
+        assert_eq!(
+            crate::Analysis {
+                reference_mismatch: None,
+                ..judged
+            },
+            without
+        );
+    }
+
+    #[test]
+    fn a_long_recording_is_decided_a_minute_in_and_scored_as_it_would_be_unchecked() {
+        let model = model();
+        let audio = voice(70.0, 150.0, 0.3);
+        let everyday = Reference::from_recording(&model, &audio[..8 * RATE as usize], RATE).unwrap();
+        let judging = model.with_reference(Some(&everyday)).unwrap();
+        let mut checked = crate::Analyzer::new(judging.clone(), RATE).unwrap();
+        let mut unchecked = crate::Analyzer::unchecked(judging, RATE).unwrap();
+        for chunk in audio.chunks(4096) {
+            checked.push(chunk).unwrap();
+            unchecked.push(chunk).unwrap();
+        }
+        // Decided once it held as much as a reference may, before the end.
+        assert!(!checked.windows().is_empty() && checked.reference_mismatch().is_none());
+        assert_eq!(checked.finish().unwrap(), unchecked.finish().unwrap());
     }
 
     #[test]

@@ -190,6 +190,7 @@ mod tests {
             duration: 3.0,
             speech_seconds: 2.0,
             overall: Some(angry.clone()),
+            reference_mismatch: None,
             timeline: vec![
                 Segment {
                     start: 0.0,

@@ -1,10 +1,10 @@
-//! From samples at any rate to scored windows: resampling, framing, gating, inference.
+//! From log-mel frames to scored windows: gating, inference.
 
 use std::collections::VecDeque;
 
 use crate::error::Result;
+use crate::frontend::MelFrame;
 use crate::gate::SpeechGate;
-use crate::mel_stream::MelStream;
 use crate::model::EmotionModel;
 use crate::window::WindowStream;
 
@@ -23,12 +23,11 @@ pub struct WindowScore {
     pub quiet_seconds: f64,
 }
 
-/// Turns a mono stream into a [`WindowScore`] every `window.hop_frames` frames.
-/// State is bounded: one resampler chunk, one frame of samples and one window of frames and steps.
+/// Turns a stream's frames ([`crate::mel_stream::MelStream`]) into a [`WindowScore`] every
+/// `window.hop_frames` frames. State is bounded: one window of frames and steps.
 pub struct WindowScorer {
     windows: WindowStream,
     gate: SpeechGate,
-    frames: MelStream,
     /// The levels of the most recent frames, at most one window (the gate's input).
     levels: VecDeque<f32>,
     frames_seen: u64,
@@ -36,11 +35,10 @@ pub struct WindowScorer {
 }
 
 impl WindowScorer {
-    pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
+    pub fn new(model: EmotionModel) -> Result<Self> {
         let meta = model.metadata();
         Ok(Self {
             gate: SpeechGate::new(meta.speech_gate),
-            frames: MelStream::new(meta, input_rate)?,
             levels: VecDeque::with_capacity(meta.window.frames),
             frames_seen: 0,
             unscored: 0,
@@ -52,17 +50,24 @@ impl WindowScorer {
         self.windows.model()
     }
 
-    /// Consumes mono samples and appends the windows they complete. Non-finite samples are
-    /// rejected before any state changes.
-    pub fn push(&mut self, samples: &[f32], scores: &mut Vec<WindowScore>) -> Result<()> {
-        self.frames.feed(samples)?;
-        self.consume_frames(scores)
+    /// Takes the stream's next frame and appends the window it completes, if any.
+    pub fn push(&mut self, frame: &MelFrame, scores: &mut Vec<WindowScore>) -> Result<()> {
+        let window = self.model().metadata().window;
+        if self.levels.len() == window.frames {
+            self.levels.pop_front();
+        }
+        self.levels.push_back(frame.level_db);
+        self.windows.push(&frame.bands_db);
+        self.frames_seen += 1;
+        self.unscored += 1;
+        if self.unscored == window.hop_frames {
+            scores.push(self.score()?);
+        }
+        Ok(())
     }
 
-    /// Ends the stream: the resampler's tail, then a last window over any unscored frames.
+    /// Ends the stream: a last window over any unscored frames.
     pub fn flush(&mut self, scores: &mut Vec<WindowScore>) -> Result<()> {
-        self.frames.end();
-        self.consume_frames(scores)?;
         if self.unscored > 0 {
             scores.push(self.score()?);
         }
@@ -71,28 +76,10 @@ impl WindowScorer {
 
     /// Forgets the stream so far.
     pub fn reset(&mut self) {
-        self.frames.reset();
         self.levels.clear();
         self.windows.reset();
         self.frames_seen = 0;
         self.unscored = 0;
-    }
-
-    fn consume_frames(&mut self, scores: &mut Vec<WindowScore>) -> Result<()> {
-        let window = self.model().metadata().window;
-        while let Some(frame) = self.frames.next_frame() {
-            if self.levels.len() == window.frames {
-                self.levels.pop_front();
-            }
-            self.levels.push_back(frame.level_db);
-            self.windows.push(&frame.bands_db);
-            self.frames_seen += 1;
-            self.unscored += 1;
-            if self.unscored == window.hop_frames {
-                scores.push(self.score()?);
-            }
-        }
-        Ok(())
     }
 
     /// Scores the window ending at the latest frame (silence before the stream's start).

@@ -10,10 +10,25 @@ export const MAX_FILE_BYTES = 1024 ** 3;
 const BROWSER_RATE = 48000;
 
 /**
- * `bytes` (an ArrayBuffer, detached afterwards) decoded by the browser: `{ samples, sampleRate }`,
- * one channel, mixed by the browser's own downmix (the average, for stereo).
+ * What a file's `bytes` (an ArrayBuffer, detached afterwards) make: `inCore(Uint8Array)` decodes
+ * them in wasm; for a format it does not read (an Error named FormatError), the browser decodes them
+ * and `fromSamples(samples, sampleRate)` takes the result. The browser's own failure is a DOMException.
  */
-export async function decodeInBrowser(bytes) {
+export async function decodeFile(bytes, inCore, fromSamples) {
+  try {
+    return inCore(new Uint8Array(bytes));
+  } catch (error) {
+    if (error.name !== "FormatError") throw error;
+  }
+  const { samples, sampleRate } = await decodeInBrowser(bytes);
+  return fromSamples(samples, sampleRate);
+}
+
+/**
+ * `bytes` decoded by the browser: `{ samples, sampleRate }`, one channel, mixed by the browser's
+ * own downmix (the average, for stereo).
+ */
+async function decodeInBrowser(bytes) {
   // OfflineAudioContexts decode and mix without touching the audio device.
   const decoded = await new OfflineAudioContext(1, 1, BROWSER_RATE).decodeAudioData(bytes);
   if (decoded.numberOfChannels === 1 || decoded.length === 0) {

@@ -2,7 +2,7 @@
 // then show the overall result and the timeline, and offer them as CSV and JSON lines.
 
 import { createAffect } from "./affect.js";
-import { MAX_FILE_BYTES, decodeInBrowser } from "./decode.js";
+import { MAX_FILE_BYTES, decodeFile } from "./decode.js";
 import { affectWords, caveat, clock, numbers, percent, reading, readingClass, title } from "./emotions.js";
 import { saveFile } from "./save.js";
 import { readableTimeline } from "./timeline.js";
@@ -79,8 +79,8 @@ export function setUpFile(model) {
         return;
       }
       const truncated = source.truncated;
-      const mismatch = source.referenceMismatch; // judged without the everyday voice, and why
       const analysis = source.finish();
+      const mismatch = analysis.reference_mismatch; // judged without the everyday voice, and why
       if (!analysis.overall) {
         setState("no-speech", `No speech was found in ${file.name} (${clock(analysis.duration)} of audio).`);
         return;
@@ -139,33 +139,32 @@ export function setUpFile(model) {
 /**
  * The file's analysis, a piece at a time: decoded in wasm as the CLI decodes it, or, for formats
  * the core does not read, by the browser. Both give `advance(seconds)`, `seconds`,
- * `promisedSeconds`, `truncated`, `referenceMismatch`, `finish()` and `free()`.
+ * `promisedSeconds`, `truncated`, `finish()` and `free()`.
  */
-async function open(model, bytes) {
-  try {
-    return model.openFile(new Uint8Array(bytes));
-  } catch (error) {
-    if (error.name !== "FormatError") throw error;
-  }
-  const { samples, sampleRate } = await decodeInBrowser(bytes);
-  const analyzer = model.analyzer(sampleRate);
-  let at = 0;
-  return {
-    promisedSeconds: samples.length / sampleRate,
-    truncated: false,
-    referenceMismatch: undefined, // checked for files the core decodes
-    get seconds() {
-      return at / sampleRate;
+function open(model, bytes) {
+  return decodeFile(
+    bytes,
+    (data) => model.openFile(data),
+    (samples, sampleRate) => {
+      const analyzer = model.analyzer(sampleRate);
+      let at = 0;
+      return {
+        promisedSeconds: samples.length / sampleRate,
+        truncated: false,
+        get seconds() {
+          return at / sampleRate;
+        },
+        advance(seconds) {
+          const end = Math.min(samples.length, at + Math.ceil(seconds * sampleRate));
+          analyzer.push(samples.subarray(at, end));
+          at = end;
+          return at < samples.length;
+        },
+        finish: () => analyzer.finish(),
+        free: () => analyzer.free(),
+      };
     },
-    advance(seconds) {
-      const end = Math.min(samples.length, at + Math.ceil(seconds * sampleRate));
-      analyzer.push(samples.subarray(at, end));
-      at = end;
-      return at < samples.length;
-    },
-    finish: () => analyzer.finish(),
-    free: () => analyzer.free(),
-  };
+  );
 }
 
 function tooLong(file) {

@@ -5,7 +5,7 @@
 // it to a file of their own ("Save my voice to a file") and choose that file on a later visit.
 
 import { VoiceRecorder } from "./pkg/voice_emotion.js";
-import { decodeInBrowser } from "./decode.js";
+import { decodeFile } from "./decode.js";
 import { microphoneMessage } from "./messages.js";
 import { saveFile } from "./save.js";
 
@@ -99,17 +99,14 @@ export function setUpVoice(model, { onStart, onChange }) {
   }
 
   /** The reference of a recording's bytes: decoded in wasm as the CLI does, or by the browser. */
-  async function fromFile(bytes) {
-    try {
-      return model.referenceFromFile(new Uint8Array(bytes));
-    } catch (error) {
-      if (error.name !== "FormatError") throw error;
-    }
-    const { samples, sampleRate } = await decodeInBrowser(bytes).catch(() => {
-      throw new Error("it could not be decoded as audio");
+  const fromFile = (bytes) =>
+    decodeFile(
+      bytes,
+      (data) => model.referenceFromFile(data),
+      (samples, sampleRate) => model.reference(samples, sampleRate),
+    ).catch((error) => {
+      throw error instanceof DOMException ? new Error("it could not be decoded as audio") : error;
     });
-    return model.reference(samples, sampleRate);
-  }
 
   const recorder = new VoiceRecorder(
     model,

@@ -35,6 +35,11 @@ fn to_py_at(e: Error, path: &Path) -> PyErr {
 }
 
 /// Parses JSON written by the core into Python objects.
+/// A `UserWarning` with this message, as the CLI writes its notes to stderr.
+fn warn(py: Python<'_>, message: &str) -> PyResult<()> {
+    PyErr::warn(py, py.get_type::<PyUserWarning>().as_any(), &CString::new(message)?, 1)
+}
+
 fn loads<'py>(py: Python<'py>, json: String) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (json,))
 }
@@ -141,14 +146,15 @@ impl Model {
             })
             .map_err(|e| to_py_at(e, &path))?;
         for note in notes {
-            let message = CString::new(format!("{}: {note}", path.display()))?;
-            PyErr::warn(py, py.get_type::<PyUserWarning>().as_any(), &message, 1)?;
+            warn(py, &format!("{}: {note}", path.display()))?;
         }
         Ok(json)
     }
 
     /// Analyses mono samples (a 1-D float32 or float64 NumPy array) at `rate` Hz:
-    /// `{duration, speech_seconds, overall, timeline}`; with `reference`, against that voice.
+    /// `{duration, speech_seconds, overall, timeline}`; with `reference`, against that voice (or,
+    /// heard through another microphone or room, without it: `reference_mismatch` and a
+    /// `UserWarning` say why).
     #[pyo3(signature = (samples, rate, reference = None))]
     fn analyze<'py>(
         &self,
@@ -161,6 +167,9 @@ impl Model {
         let analysis = with_samples(samples, |s| {
             py.detach(|| voice_emotion::analyze(model, s, rate)).map_err(to_py)
         })?;
+        if let Some(note) = &analysis.reference_mismatch {
+            warn(py, note)?;
+        }
         loads(py, serde_json::to_string(&analysis).expect("plain data serializes"))
     }
 

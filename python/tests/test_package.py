@@ -223,6 +223,12 @@ def test_a_reference_judges_as_the_cli_does(reference_model, audio_files, tmp_pa
     with pytest.warns(UserWarning, match="another microphone or room than this recording"):
         phoned = model.classify(tmp_path / "phone.wav", reference=voice)
     assert phoned == model.classify(tmp_path / "phone.wav")
+    # Its samples too: the result says why, and is the one without the voice.
+    phone = resample_poly(clip, 8000, rate).astype(np.float32)
+    with pytest.warns(UserWarning, match="another microphone or room than this recording"):
+        phoned = model.analyze(phone, 8000, reference=voice)
+    assert phoned.pop("reference_mismatch").endswith("judged without it")
+    assert phoned == model.analyze(phone, 8000)
 
 
 def test_a_recording_that_cannot_be_a_reference_says_why(reference_model, audio_files, tmp_path):

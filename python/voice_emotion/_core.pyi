@@ -41,7 +41,9 @@ class Model:
         """Analyses mono samples at ``rate`` Hz: ``{duration, speech_seconds, overall, timeline}``
         (``overall`` and each segment's ``emotion``: ``{label, confidence, arousal, valence, probabilities}`` with
         the probabilities in ``labels`` order, or None without speech). ValueError for samples
-        that are not finite or a rate out of range."""
+        that are not finite or a rate out of range. With ``reference``, judged against that voice, or
+        without it when the samples were heard through another microphone or room: then
+        ``reference_mismatch`` says why, with a UserWarning."""
 
 class Recognizer:
     """Live recognition: push chunks of mono samples, get a smoothed prediction every hop (0.5 s)."""

@@ -161,7 +161,8 @@ impl JsModel {
         })
     }
 
-    /// Analyses a whole mono clip: `{duration, speech_seconds, overall, timeline}`.
+    /// Analyses a whole mono clip: `{duration, speech_seconds, overall, timeline}` (and
+    /// `reference_mismatch` as `Analyzer.finish` gives it).
     pub fn analyze(
         &self,
         samples: &[f32],
@@ -347,7 +348,8 @@ impl JsAnalyzer {
         Ok(unfinished(&mut self.inner)?.seconds())
     }
 
-    /// Ends the clip and returns `{duration, speech_seconds, overall, timeline}`.
+    /// Ends the clip and returns `{duration, speech_seconds, overall, timeline}` (and
+    /// `reference_mismatch`, in words, when it was judged without the model's reference voice).
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         to_js(&finished(&mut self.inner)?.finish().map_err(js_error)?)
     }
@@ -384,14 +386,8 @@ impl JsFileAnalysis {
         Ok(unfinished(&mut self.inner)?.truncated())
     }
 
-    /// Why the file is judged without the model's reference voice (recorded through another
-    /// microphone or room, in words), or `undefined`.
-    #[wasm_bindgen(getter, js_name = referenceMismatch)]
-    pub fn reference_mismatch(&mut self) -> Result<Option<String>, JsError> {
-        Ok(unfinished(&mut self.inner)?.reference_mismatch())
-    }
-
-    /// Analyses the rest and returns `{duration, speech_seconds, overall, timeline}`.
+    /// Analyses the rest and returns `{duration, speech_seconds, overall, timeline}` (and
+    /// `reference_mismatch`, in words, when it was judged without the model's reference voice).
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         to_js(&finished(&mut self.inner)?.finish().map_err(js_error)?)
     }

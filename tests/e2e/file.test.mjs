@@ -19,6 +19,7 @@ import {
   cliOutput,
   foreignRequests,
   onlyAppFiles,
+  opusCopy,
   openApp,
   scratch,
   storedItems,
@@ -151,11 +152,7 @@ with AudioFile(${JSON.stringify(mp3)}, "w", rate, 1, quality="V2") as out:
   // Opus (voice notes), which the core does not read: the browser decodes and downmixes it.
   const stereo48k = join(dir, "angry-48k.wav");
   execFileSync("sox", ["-D", wav, "-r", "48000", stereo48k, "remix", "1", "1"]);
-  const opus = join(dir, "angry.opus");
-  execFileSync(PYTHON, ["-c", `
-import soundfile
-audio, rate = soundfile.read(${JSON.stringify(stereo48k)})
-soundfile.write(${JSON.stringify(opus)}, audio, rate, format="OGG", subtype="OPUS")`]);
+  const opus = opusCopy(stereo48k, join(dir, "angry.opus"));
   await page.setInputFiles("#file-input", opus);
   const { state, status } = await settled(page);
   assert.equal(state, "done", status);

@@ -240,6 +240,15 @@ export function neutralWav(dir) {
   return wav;
 }
 
+/** `wav` as Opus in Ogg (voice notes): a format the core does not read, so the page's browser decodes it. */
+export function opusCopy(wav, opus) {
+  execFileSync(PYTHON, ["-c", `
+import soundfile
+audio, rate = soundfile.read(${JSON.stringify(wav)})
+soundfile.write(${JSON.stringify(opus)}, audio, rate, format="OGG", subtype="OPUS")`]);
+  return opus;
+}
+
 /**
  * The shipped model made to take a reference voice (its metadata with
  * tests/fixtures/models/reference.json), written to `dir` as reference-model.json beside copies of
