@@ -22,8 +22,8 @@ from .data import by_corpus, corpus_labels, load_manifest, primary_corpus, selec
 from .evaluate import clip_probabilities, session
 from .features import band_stats, clip_features
 from .card import reference_table
-from .pipeline import (ConditionScores, cross_validate, cv_folds, feature_sets, fold_features, fold_trainings,
-                       reference_scores, reference_sets, restrict, train_all)
+from .pipeline import (ConditionScores, cross_validate, cv_folds, fold_features, fold_trainings, reference_scores,
+                       restrict, train_all)
 
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {
@@ -217,11 +217,10 @@ def main() -> None:
         t0 = time.time()
         clips = select(load_manifest(data), recipe)
         log = lambda m: print(m, flush=True)  # noqa: E731
-        mel_sets = feature_sets(clips, data, recipe, log)  # rendered here: the trainings' processes only read them
-        reference_sets(clips, mel_sets, recipe, data)  # rendered here too (a recipe with references)
         trainings = fold_trainings(clips, recipe, work / "exp" / name, args.folds)
         stats = train_all(trainings, data, recipe, args.processes, args.threads, log)
-        cv = cross_validate(clips, mel_sets, recipe, work / "exp" / name, data, stats, log, only_folds=args.folds)
+        base = clip_features(clips, data, work, 1.0)
+        cv = cross_validate(clips, base, recipe, work / "exp" / name, data, stats, log, only_folds=args.folds)
         if recipe.reference_share:
             table = reference_scores(clips, recipe, work / "exp" / name, stats, log, data, args.folds, args.baseline)
             with open(work / "experiments.jsonl", "a") as f:

@@ -135,7 +135,8 @@ def train_all(jobs: list, data_dir: Path, recipe, processes: int, threads: int, 
     """{name: normalization stats}: the trainings run `processes` at a time (each in a fresh process with
     `threads` torch threads: one per core beats threads that spin-wait on each other), the biggest training
     sets first so the last round is short. A training whose models were already made from the same recipe,
-    seed and clips (Training.done) is kept: a stopped run resumes."""
+    seed and clips (Training.done) is kept: a stopped run resumes, and renders the training features (hours on
+    a new machine) only if a training is left."""
     clips = select(load_manifest(data_dir), recipe)
     done = [j for j in jobs if j.done(clips, recipe)]
     if done:
@@ -143,6 +144,10 @@ def train_all(jobs: list, data_dir: Path, recipe, processes: int, threads: int, 
         base = clip_features(clips, data_dir, WORK_DIR, 1.0)
     stats = {j.name: training_stats([clips[i] for i in j.indices], [base[i] for i in j.indices], recipe) for j in done}
     order = sorted((j for j in jobs if j not in done), key=lambda j: -len(j.indices))
+    if not order:
+        return stats
+    mel_sets = feature_sets(clips, data_dir, recipe, log)  # rendered here: the trainings' processes only read them
+    reference_sets(clips, mel_sets, recipe, data_dir)  # rendered here too (a recipe with references)
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         made = pool.starmap(_train, [(j, data_dir, recipe, threads) for j in order], chunksize=1)
     return {**stats, **{j.name: s for j, s in zip(order, made)}}
@@ -221,15 +226,14 @@ def restrict(probabilities: np.ndarray, labels) -> np.ndarray:
     return out
 
 
-def cross_validate(clips: list, mel_sets: list, recipe, work: Path, data_dir: Path, stats: dict, log,
+def cross_validate(clips: list, base: list, recipe, work: Path, data_dir: Path, stats: dict, log,
                    only_folds=None) -> dict:
     """k-fold by speaker, scoring the trained fold models (fold_trainings; `stats` from train_all): per fold,
     model kind and validated corpus, UA and accuracy on the held-out speakers over the labels the corpus has,
     clean and under every validation condition (training.conditions.CONDITIONS), plus pooled out-of-fold
     figures. The primary corpus (data.primary_corpus) gives the top level, the others are under `corpora`;
     the confidence calibration is fitted on the out-of-fold clean windows of every corpus
-    (training.calibration)."""
-    base = mel_sets[recipe.speeds.index(1.0)]
+    (training.calibration). `base`: the clips' clean features."""
     labels_of = corpus_labels(clips)
     tables = {k: ConditionScores(condition_names(recipe)) for k in validated_corpora(clips, recipe.folds)}
     index = {c: i for i, c in enumerate(clips)}
@@ -319,12 +323,12 @@ def reference_scores(clips: list, recipe, work: Path, stats: dict, log, data_dir
     return table
 
 
-def leave_corpus_out(clips: list, mel_sets: list, recipe, work: Path, stats: dict, calibrations: dict, log) -> dict:
+def leave_corpus_out(clips: list, base: list, recipe, work: Path, stats: dict, calibrations: dict, log) -> dict:
     """{"A+B->C": scores}: each corpus_trainings model scored on every clip of the corpus it left out, over the
     emotions that corpus shares with the others (predictions restricted to them): a proxy for corpora and
     languages the pipeline does not have. With each kind's fitted calibrations (cross_validate's, the files'
-    map and affect maps of training.runtime): energy and pleasantness on every clip of that corpus."""
-    base = mel_sets[recipe.speeds.index(1.0)]
+    map and affect maps of training.runtime): energy and pleasantness on every clip of that corpus. `base`: the
+    clips' clean features."""
     labels_of = corpus_labels(clips)
     out = {}
     for target, idx in by_corpus(clips).items():
@@ -388,16 +392,14 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     t0 = time.time()
     out.mkdir(parents=True, exist_ok=True)
     clips = select(load_manifest(data_dir), recipe)
-    mel_sets = feature_sets(clips, data_dir, recipe, log)  # rendered here: the trainings' processes only read them
-    reference_sets(clips, mel_sets, recipe, data_dir)  # rendered here too (a recipe with references)
-
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
     shipped_training = Training("shipped", tuple(range(len(clips))), recipe.seed + 100, paths, work / "shipped.stamp")
     stats = train_all([*fold_trainings(clips, recipe, work), *corpus_trainings(clips, recipe, work), shipped_training],
                       data_dir, recipe, processes, threads, log)
     log(f"every model trained: {time.time() - t0:.0f} s")
     torch.set_num_threads(threads)
-    cv = cross_validate(clips, mel_sets, recipe, work, data_dir, stats, log)
+    base = clip_features(clips, data_dir, WORK_DIR, 1.0)
+    cv = cross_validate(clips, base, recipe, work, data_dir, stats, log)
     folds = cv_folds(clips, recipe)
     stretches = runtime.calibrate_folds(clips, recipe, folds, {f: kind_paths(work, f"fold{f}") for f, _ in folds},
                                         {f: stats[f"fold{f}"] for f, _ in folds},
@@ -406,13 +408,12 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
         cv[kind]["calibration"].update(stretches[kind])
     if recipe.reference_share:
         cv["int8"]["reference"] = reference_scores(clips, recipe, work, stats, log, data_dir)
-    lco = leave_corpus_out(clips, mel_sets, recipe, work, stats, {k: cv[k]["calibration"] for k in KINDS}, log)
+    lco = leave_corpus_out(clips, base, recipe, work, stats, {k: cv[k]["calibration"] for k in KINDS}, log)
     stats = stats["shipped"]
     layers = EmotionCNN.from_recipe(recipe)  # its size: training does not change it
     for path in paths.values():
         cut_trunk_and_head(path, path.with_name(f"{path.stem}-trunk.onnx"), path.with_name(f"{path.stem}-head.onnx"))
     primary = by_corpus(clips)[primary_corpus(clips, recipe.folds)]
-    base = mel_sets[recipe.speeds.index(1.0)]
     top = {k: clip_probabilities(session(paths[k]), [base[i] for i in primary], stats).argmax(1)
            for k in KINDS}
     seconds = time.time() - t0

@@ -19,7 +19,7 @@ FILES = ("emotion.onnx", "emotion-trunk.onnx", "emotion-head.onnx", "emotion.jso
 
 
 @pytest.mark.smoke
-def test_smoke_pipeline(smoke_out, data_dir):
+def test_smoke_pipeline(smoke_out, data_dir, monkeypatch):
     out = smoke_out
     subprocess.run([sys.executable, "-m", "training.pipeline", "--smoke", "--data", str(data_dir),
                     "--out", str(out)], cwd=REPO, check=True, timeout=900)
@@ -44,3 +44,17 @@ def test_smoke_pipeline(smoke_out, data_dir):
     top = [clip_probabilities(session(out / name), mels, stats(meta)).argmax(1)
            for name in ("emotion.onnx", "emotion-float.onnx")]
     assert np.mean(top[0] == top[1]) >= 0.8
+
+    # Its trainings resumed: every one is kept, and the features only trainings read (hours of rendering on a
+    # new machine) are not rendered.
+    from training import pipeline
+    from training.config import SMOKE, WORK_DIR
+    from training.data import select
+    clips = select(load_manifest(data_dir), SMOKE)
+    work = WORK_DIR / "smoke"  # the pipeline's --smoke
+    jobs = [*pipeline.fold_trainings(clips, SMOKE, work), *pipeline.corpus_trainings(clips, SMOKE, work)]
+
+    def rendering(*args):
+        raise AssertionError("rendered the training features of finished trainings")
+    monkeypatch.setattr(pipeline, "feature_sets", rendering)
+    assert set(pipeline.train_all(jobs, data_dir, SMOKE, 1, 1, log=lambda m: None)) == {j.name for j in jobs}
