@@ -44,7 +44,6 @@ pub struct Segment {
 /// heard through the reference's microphone and room; if not, it is judged without the reference
 /// ([`Analysis::reference_mismatch`]).
 pub struct Analyzer {
-    model: EmotionModel,
     frames: MelStream,
     check: Option<ReferenceCheck>,
     mismatch: Option<ReferenceError>,
@@ -59,7 +58,7 @@ impl Analyzer {
     /// An analyzer of a recording of mono audio at `input_rate` Hz.
     pub fn new(model: EmotionModel, input_rate: u32) -> Result<Self> {
         let mut analyzer = Self::unchecked(model, input_rate)?;
-        analyzer.check = ReferenceCheck::new(&analyzer.model);
+        analyzer.check = ReferenceCheck::new(analyzer.scorer.model());
         Ok(analyzer)
     }
 
@@ -68,8 +67,7 @@ impl Analyzer {
     pub(crate) fn unchecked(model: EmotionModel, input_rate: u32) -> Result<Self> {
         Ok(Self {
             frames: MelStream::new(model.metadata(), input_rate)?,
-            scorer: WindowScorer::new(model.clone())?,
-            model,
+            scorer: WindowScorer::new(model)?,
             check: None,
             mismatch: None,
             ended: false,
@@ -111,7 +109,7 @@ impl Analyzer {
         };
         let (held, mismatch) = check.decide();
         if mismatch.is_some() {
-            self.scorer = WindowScorer::new(self.model.with_reference(None)?)?;
+            self.scorer = WindowScorer::new(self.scorer.model().with_reference(None)?)?;
         }
         self.mismatch = mismatch;
         held.iter()
