@@ -298,6 +298,11 @@ def reference_table(table: dict) -> str:
     return "\n".join(lines)
 
 
+def _kept(names: list | None) -> str:
+    """What a resumed run's wall time leaves out."""
+    return f", a run that resumed an earlier one: not counting the trainings it kept ({', '.join(names)})" if names else ""
+
+
 def write_card(path: Path, cv: dict, common: dict) -> None:
     s, rec = common["shipped"], common["recipe"]
     speed_keeps = f" keeping the {' and '.join(rec['speed_keeps'])}" if rec.get("speed_keeps") else ""
@@ -345,7 +350,7 @@ Parameters: {s['parameters']:,}. Multiply-adds per window: {s['macs_per_window']
 Float and int8 shipped models pick the same top class on {100 * s['float_int8_top1_agreement_train']:.1f}%
 of the {primary} clips (training clips, a quantization check only). Wall time of the pipeline command
 (features, cross-validation, final training, export, evaluation) on a 2-CPU machine:
-{common['training_seconds'] / 60:.1f} min.
+{common['training_seconds'] / 60:.1f} min{_kept(common.get('kept_trainings'))}.
 
 ## Training data (non-commercial use only)
 {data}

@@ -394,8 +394,9 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     clips = select(load_manifest(data_dir), recipe)
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
     shipped_training = Training("shipped", tuple(range(len(clips))), recipe.seed + 100, paths, work / "shipped.stamp")
-    stats = train_all([*fold_trainings(clips, recipe, work), *corpus_trainings(clips, recipe, work), shipped_training],
-                      data_dir, recipe, processes, threads, log)
+    jobs = [*fold_trainings(clips, recipe, work), *corpus_trainings(clips, recipe, work), shipped_training]
+    kept = [j.name for j in jobs if j.done(clips, recipe)]  # their time is not this run's
+    stats = train_all(jobs, data_dir, recipe, processes, threads, log)
     log(f"every model trained: {time.time() - t0:.0f} s")
     torch.set_num_threads(threads)
     base = clip_features(clips, data_dir, WORK_DIR, 1.0)
@@ -440,7 +441,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
                      "uses), those of "
                      "conditions.CONVERSATION also in conversation (right after another utterance of the speaker); the shipped "
                      "model is then trained with the same recipe on all clips"),
-        "leave_corpus_out": lco, "shipped": shipped, "training_seconds": round(seconds, 1), "smoke": recipe != RECIPE,
+        "leave_corpus_out": lco, "shipped": shipped, "training_seconds": round(seconds, 1), "kept_trainings": kept, "smoke": recipe != RECIPE,
         "recipe": dataclasses.asdict(recipe),
     }
     for kind in KINDS:
