@@ -340,11 +340,14 @@ mod tests {
 
     const RATE: u32 = 16_000;
 
-    /// The shipped model made to take a reference (`tests/fixtures/models/reference.json`: a
-    /// typical voice, every band at 0 dB).
     fn model() -> EmotionModel {
+        EmotionModel::shipped().unwrap()
+    }
+
+    /// The shipped model as one made before references were (its metadata without `reference`).
+    fn plain() -> EmotionModel {
         let mut meta: serde_json::Value = serde_json::from_slice(DEFAULT_METADATA).unwrap();
-        meta["reference"] = serde_json::from_slice(include_bytes!("../tests/fixtures/models/reference.json")).unwrap();
+        meta.as_object_mut().unwrap().remove("reference");
         EmotionModel::from_bytes(&serde_json::to_vec(&meta).unwrap(), DEFAULT_TRUNK, DEFAULT_HEAD).unwrap()
     }
 
@@ -503,15 +506,15 @@ mod tests {
 
     #[test]
     fn a_model_without_reference_parameters_takes_none_and_a_kept_shape_is_checked() {
-        let shipped = EmotionModel::shipped().unwrap();
+        let plain = plain();
         assert!(matches!(
-            ReferenceRecorder::new(&shipped),
+            ReferenceRecorder::new(&plain),
             Err(Error::Reference(ReferenceError::NotTaken))
         ));
         let model = model();
         let reference = Reference::from_recording(&model, &voice(8.0, 150.0, 0.3), RATE).unwrap();
         assert!(matches!(
-            shipped.with_reference(Some(&reference)),
+            plain.with_reference(Some(&reference)),
             Err(Error::Reference(ReferenceError::NotTaken))
         ));
         assert_eq!(

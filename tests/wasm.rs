@@ -275,6 +275,13 @@ fn decoded(bytes: &[u8]) -> Vec<f32> {
     samples
 }
 
+/// The shipped model as one made before references were (its metadata without `reference`).
+fn plain_model() -> Model {
+    let mut meta: Value = serde_json::from_slice(model::DEFAULT_METADATA).unwrap();
+    meta.as_object_mut().unwrap().remove("reference");
+    Model::from_bytes(&meta.to_string(), model::DEFAULT_TRUNK, model::DEFAULT_HEAD).unwrap()
+}
+
 fn error_name(error: JsValue) -> (String, String) {
     let error = error.unchecked_into::<js_sys::Error>();
     (String::from(error.name()), String::from(error.message()))
@@ -282,14 +289,10 @@ fn error_name(error: JsValue) -> (String, String) {
 
 #[wasm_bindgen_test]
 fn a_reference_voice_is_made_and_judged_against_as_the_core_does() {
-    // The shipped model made to take a reference (tests/fixtures/models/reference.json).
-    let mut meta: Value = serde_json::from_slice(model::DEFAULT_METADATA).unwrap();
-    meta["reference"] = serde_json::from_str(include_str!("fixtures/models/reference.json")).unwrap();
-    let model = Model::from_bytes(&meta.to_string(), model::DEFAULT_TRUNK, model::DEFAULT_HEAD).unwrap();
-    let core =
-        EmotionModel::from_bytes(meta.to_string().as_bytes(), model::DEFAULT_TRUNK, model::DEFAULT_HEAD).unwrap();
+    let model = Model::new().unwrap();
+    let core = EmotionModel::shipped().unwrap();
     assert!(model.takes_reference() && !model.compares_with_reference());
-    assert!(!Model::new().unwrap().takes_reference());
+    assert!(!plain_model().takes_reference());
 
     let voice: Vec<f32> = NEUTRAL_FLACS.iter().flat_map(|f| decoded(f)).collect();
     let reference = model.reference(&voice, 16_000).unwrap();
@@ -329,7 +332,7 @@ fn a_reference_voice_is_made_and_judged_against_as_the_core_does() {
     let (name, message) = error_name(model.reference(&voice[..16_000], 16_000).err().unwrap());
     assert_eq!(name, "UnusableReference");
     assert!(message.contains("at least 5 s"), "{message}");
-    let (name, message) = error_name(Model::new().unwrap().reference(&voice, 16_000).err().unwrap());
+    let (name, message) = error_name(plain_model().reference(&voice, 16_000).err().unwrap());
     assert_eq!(name, "UnusableReference");
     assert!(message.contains("cannot compare a voice with a reference"), "{message}");
     let (name, _) = error_name(model.reference(&[0.1, f32::NAN], 16_000).err().unwrap());
@@ -485,9 +488,7 @@ async fn an_attempt_is_recorded_finished_and_analysed_once() {
 /// that takes none refuses at once.
 #[wasm_bindgen_test]
 async fn a_voice_is_recorded_from_the_microphone_into_a_reference() {
-    let mut meta: Value = serde_json::from_slice(model::DEFAULT_METADATA).unwrap();
-    meta["reference"] = serde_json::from_str(include_str!("fixtures/models/reference.json")).unwrap();
-    let model = Model::from_bytes(&meta.to_string(), model::DEFAULT_TRUNK, model::DEFAULT_HEAD).unwrap();
+    let model = Model::new().unwrap();
     let (progress, on_progress) = collector();
     let recorder = VoiceRecorder::new(
         &model,
@@ -520,7 +521,7 @@ async fn a_voice_is_recorded_from_the_microphone_into_a_reference() {
 
     let (_, on_progress) = collector();
     let plain = VoiceRecorder::new(
-        &Model::new().unwrap(),
+        &plain_model(),
         on_progress.as_ref().unchecked_ref::<Function>().clone(),
         worklet_url(),
     );

@@ -62,7 +62,7 @@ ONNX_OPSET = 17
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """Training recipe; one instance is the shipped recipe, another the smoke test's."""
-    name: str = "v14"                     # shown in the model card and in its successor's
+    name: str = "v15"                     # shown in the model card and in its successor's
     seed: int = 20240611
     folds: int = 5
     corpora: tuple = ()                   # corpora of the manifest trained and validated on; () = every one
@@ -101,7 +101,7 @@ class Recipe:
     copy_gain_control_share: float = 0.3  # share of the copies through a device's gain control (acoustics.gain_control)
     normalization: str = "level"          # features.NORMALIZATIONS: each frame moved by the trailing level of the
                                           # whole spectrum ("level") or of each band ("bands")
-    reference_share: float = 0.0          # share of training windows given the speaker's reference voice
+    reference_share: float = 0.7          # share of training windows given the speaker's reference voice
                                           # (training.reference); 0: a model that takes none
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0

@@ -177,30 +177,29 @@ def test_the_extension_is_abi3():
 
 
 @pytest.fixture(scope="module")
-def reference_model(tmp_path_factory) -> Path:
-    """The shipped model made to take a reference (tests/fixtures/models/reference.json), as the
-    CLI's tests make it: its metadata path."""
+def plain_model(tmp_path_factory) -> Path:
+    """The shipped model as one made before references were (its metadata without `reference`):
+    its metadata path."""
     import json
     import shutil
 
     meta = json.loads((REPO / "models" / "emotion.json").read_text())
-    meta["reference"] = json.loads((REPO / "tests" / "fixtures" / "models" / "reference.json").read_text())
-    out = tmp_path_factory.mktemp("reference-model")
+    del meta["reference"]
+    out = tmp_path_factory.mktemp("plain-model")
     for part in ("trunk", "head"):
         shutil.copy(REPO / "models" / meta["stream"][part], out / meta["stream"][part])
-    (out / "reference-model.json").write_text(json.dumps(meta))
-    return out / "reference-model.json"
+    (out / "plain-model.json").write_text(json.dumps(meta))
+    return out / "plain-model.json"
 
 
-def test_a_reference_judges_as_the_cli_does(reference_model, audio_files, tmp_path):
+def test_a_reference_judges_as_the_cli_does(model, audio_files, tmp_path):
     from conftest import DATA, run_cli
     import json
 
     neutral = [str(DATA / "ravdess" / "Actor_05" / f"03-01-01-01-0{n}-01-05.flac") for n in (1, 2)]
-    model = Model.from_files(reference_model)
     voice = model.reference(neutral)
     assert len(voice.shape) == 64 and repr(voice) == "Reference(64 bands)"
-    done = run_cli("--model", str(reference_model), "--reference", neutral[0], "--reference", neutral[1],
+    done = run_cli("--reference", neutral[0], "--reference", neutral[1],
                    "classify", "--format", "jsonl", "--timeline", audio_files[0])
     assert done.returncode == 0, done.stderr
     want = json.loads(done.stdout)
@@ -231,8 +230,7 @@ def test_a_reference_judges_as_the_cli_does(reference_model, audio_files, tmp_pa
     assert phoned == model.analyze(phone, 8000)
 
 
-def test_a_recording_that_cannot_be_a_reference_says_why(reference_model, audio_files, tmp_path):
-    model = Model.from_files(reference_model)
+def test_a_recording_that_cannot_be_a_reference_says_why(model, plain_model, audio_files, tmp_path):
     with pytest.raises(ValueError, match="lasts 3.6 s: at least 5 s are needed"):
         model.reference(audio_files[0])
     with pytest.raises(ValueError, match="is silent"):
@@ -244,4 +242,4 @@ def test_a_recording_that_cannot_be_a_reference_says_why(reference_model, audio_
     with pytest.raises(ValueError, match="a path, a list of paths, or samples"):
         model.reference(3)
     with pytest.raises(ValueError, match="cannot compare a voice with a reference"):
-        Model().reference(audio_files[0])
+        Model.from_files(plain_model).reference(audio_files[0])

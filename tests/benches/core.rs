@@ -52,25 +52,22 @@ fn bench(c: &mut Criterion) {
     group.bench_function("head on one window", |b| b.iter(|| int8.head(&window_steps).unwrap()));
     group.finish();
 
-    // A reference voice: the shipped int8 model made to take one, the actor's two neutral sentences.
-    let dir = std::env::temp_dir().join(format!("voice-emotion-bench-{}", std::process::id()));
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let taking = EmotionModel::from_path(&common::taking_a_reference(&root.join("models/emotion.json"), &dir)).unwrap();
+    // A reference voice: the actor's two neutral sentences.
     let neutral: Vec<f32> = common::NEUTRAL_CLIPS
         .iter()
         .flat_map(|c| common::read_clip(c).0)
         .collect();
     c.bench_function("reference from 7 s of speech", |b| {
-        b.iter(|| Reference::from_recording(&taking, &neutral, rate).unwrap())
+        b.iter(|| Reference::from_recording(&int8, &neutral, rate).unwrap())
     });
-    let reference = Reference::from_recording(&taking, &neutral, rate).unwrap();
+    let reference = Reference::from_recording(&int8, &neutral, rate).unwrap();
 
     // Each iteration pushes the next 0.5 s of a looped utterance: one window scored from one hop's trunk.
     let hop = meta.window.hop_frames * meta.frontend.hop_length;
     let mut group = c.benchmark_group("live recognizer per 0.5 s hop of speech");
     for (name, model) in [
         ("without reference", int8.clone()),
-        ("with reference", taking.with_reference(Some(&reference)).unwrap()),
+        ("with reference", int8.with_reference(Some(&reference)).unwrap()),
     ] {
         let mut recognizer = Recognizer::new(model, rate).unwrap();
         let mut at = 0;

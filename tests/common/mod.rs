@@ -24,7 +24,7 @@ pub fn read_clip(relative: &str) -> (Vec<f32>, u32) {
 }
 
 /// A clearly angry RAVDESS utterance (actor 05, strong intensity).
-pub const ANGRY_CLIP: &str = "ravdess/Actor_05/03-01-05-02-01-01-05.flac";
+pub const ANGRY_CLIP: &str = "ravdess/Actor_05/03-01-05-02-02-02-05.flac";
 
 /// Speech, then 3 s of silence, then speech again, at 44.1 kHz as a browser might deliver it.
 pub fn conversation() -> (Vec<f32>, u32) {
@@ -35,25 +35,17 @@ pub fn conversation() -> (Vec<f32>, u32) {
     (voice_emotion::audio::resample(&audio, rate, 44_100).unwrap(), 44_100)
 }
 
-/// A copy in `dir` of the model whose metadata is `metadata` (its trunk and head beside it), made
-/// to take a reference voice if it does not (`tests/fixtures/models/reference.json`: a typical
-/// voice, every band at 0 dB; the doors and the statistics do not depend on the weights having
-/// been trained with one). Returns its metadata.
-pub fn taking_a_reference(metadata: &std::path::Path, dir: &std::path::Path) -> PathBuf {
-    let read_json = |path: &std::path::Path| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-    };
-    let mut meta = read_json(metadata);
-    if meta.get("reference").is_none() {
-        meta["reference"] =
-            read_json(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/reference.json"));
-    }
+/// A copy in `dir` of the model whose metadata is `metadata` (its trunk and head beside it), as
+/// a model made before references were: its metadata without `reference`. Returns its metadata.
+pub fn without_a_reference(metadata: &std::path::Path, dir: &std::path::Path) -> PathBuf {
+    let mut meta: serde_json::Value = serde_json::from_slice(&std::fs::read(metadata).unwrap()).unwrap();
+    meta.as_object_mut().unwrap().remove("reference");
     std::fs::create_dir_all(dir).unwrap();
     for part in ["trunk", "head"] {
         let name = meta["stream"][part].as_str().unwrap();
         std::fs::copy(metadata.with_file_name(name), dir.join(name)).unwrap();
     }
-    let path = dir.join("reference-model.json");
+    let path = dir.join("plain-model.json");
     std::fs::write(&path, serde_json::to_vec(&meta).unwrap()).unwrap();
     path
 }

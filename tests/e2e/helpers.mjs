@@ -28,7 +28,7 @@ export const DATA = resolve(process.env.VE_DATA ?? join(ROOT, "../shared/data"))
 /** The training environment's Python (scripts/env.sh), for audio tools the tests borrow from it. */
 export const PYTHON = join(process.env.VE_VENV ?? join(homedir(), ".cache/voice-emotion/venv"), "bin/python");
 /** A clearly angry RAVDESS utterance (actor 05, strong intensity), as in the native tests. */
-export const ANGRY_CLIP = "ravdess/Actor_05/03-01-05-02-01-01-05.flac";
+export const ANGRY_CLIP = "ravdess/Actor_05/03-01-05-02-02-02-05.flac";
 
 const CHROMIUM_FLAGS = [
   "--no-sandbox",
@@ -250,15 +250,15 @@ soundfile.write(${JSON.stringify(opus)}, audio, rate, format="OGG", subtype="OPU
 }
 
 /**
- * The shipped model made to take a reference voice (its metadata with
- * tests/fixtures/models/reference.json), written to `dir` as reference-model.json beside copies of
- * its graphs: `{ path, files }`, `files` for `serve` (the same three files at the site's root).
+ * The shipped model as one made before references were (its metadata without `reference`), written
+ * to `dir` as plain-model.json beside copies of its graphs: `{ path, files }`, `files` for `serve`
+ * (the same three files at the site's root).
  */
-export function referenceModel(dir) {
+export function plainModel(dir) {
   const metadata = JSON.parse(readFileSync(join(ROOT, "models/emotion.json"), "utf8"));
-  metadata.reference = JSON.parse(readFileSync(join(ROOT, "tests/fixtures/models/reference.json"), "utf8"));
+  delete metadata.reference;
   const bodies = {
-    "reference-model.json": { type: "application/json", body: JSON.stringify(metadata) },
+    "plain-model.json": { type: "application/json", body: JSON.stringify(metadata) },
     ...Object.fromEntries(
       [metadata.stream.trunk, metadata.stream.head].map((name) => [
         name,
@@ -268,7 +268,7 @@ export function referenceModel(dir) {
   };
   for (const [name, { body }] of Object.entries(bodies)) writeFileSync(join(dir, name), body);
   return {
-    path: join(dir, "reference-model.json"),
+    path: join(dir, "plain-model.json"),
     files: Object.fromEntries(Object.entries(bodies).map(([name, file]) => [`/${name}`, file])),
   };
 }

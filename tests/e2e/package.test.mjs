@@ -19,7 +19,7 @@ import {
   cli,
   foreignRequests,
   launch,
-  referenceModel,
+  plainModel,
   scratch,
   serve,
   sleep,
@@ -82,7 +82,7 @@ before(async () => {
   writeFileSync(join(site, "index.html"), PAGE);
   copyFileSync(wav, join(site, "angry.wav"));
   for (const file of MODEL_FILES) copyFileSync(join(ROOT, "models", file), join(site, file));
-  referenceModel(site); // reference-model.json: the shipped model made to take a reference voice
+  plainModel(site); // plain-model.json: the shipped model as one that takes no reference voice
   server = await serve(site);
   context = await launch({ microphone: "file", audio: wav });
 });
@@ -183,7 +183,7 @@ test("the installed package, alone in a page: a file and the meter's microphone 
   const judged = await page.evaluate(async () => {
     const tilt = Array.from({ length: 64 }, (_, band) => (band - 32) / 8);
     const errors = [];
-    const meters = ["emotion.json", "reference-model.json"].map((model) => {
+    const meters = ["plain-model.json", "emotion.json"].map((model) => {
       const meter = document.createElement("voice-emotion-meter");
       meter.setAttribute("model", model);
       meter.addEventListener("error", (e) => errors.push(e.detail.message));
@@ -215,7 +215,7 @@ test("the installed package, alone in a page: a file and the meter's microphone 
   // Nothing but the scratch page, the installed package and the model files was fetched.
   const own = requests.filter((url) => url.startsWith(server.url)).map((url) => url.slice(server.url.length));
   assert.deepEqual(foreignRequests(requests), []);
-  const pageFiles = ["", "angry.wav", ...MODEL_FILES, "missing.json", "reference-model.json"];
+  const pageFiles = ["", "angry.wav", ...MODEL_FILES, "missing.json", "plain-model.json"];
   assert.deepEqual(own.filter((path) => !pageFiles.includes(path) && !path.startsWith(`node_modules/${manifest.name}/`)), []);
   assert.deepEqual(errors, []);
 });

@@ -1,12 +1,11 @@
-// "Teach it your everyday voice", with a model that takes a reference (the page's `?model=`): the
+// "Teach it your everyday voice", with the shipped model (it takes a reference): the
 // fake microphone plays two neutral statements, which the page records as the voice, by keyboard;
 // every view then says it compares with that voice; a recording of the voice chosen as a file makes
 // the file view give the CLI's `--reference` answer, and a file through a telephone line is judged
 // without the voice, saying why; silent, short and non-audio recordings are
 // refused in words and change nothing; "Forget my voice" gives the CLI's plain answer again, and the
 // voice saved to a file and chosen again gives the answer with it;
-// nothing is stored and no request leaves the machine. With the shipped model the panel is hidden
-// (file.test.mjs and the rest run the page without it).
+// nothing is stored and no request leaves the machine. A model that takes no reference hides the panel.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -23,7 +22,7 @@ import {
   onlyAppFiles,
   openApp,
   opusCopy,
-  referenceModel,
+  plainModel,
   scratch,
   storedItems,
 } from "./helpers.mjs";
@@ -32,16 +31,15 @@ import {
 const PROBABILITY_TOLERANCE = 0.02;
 const TIMEOUT = 60000;
 
-let session, dir, angry, neutral, model, judged, plain;
+let session, dir, angry, neutral, judged, plain;
 
 before(async () => {
   dir = scratch();
   angry = angryWav(dir, 4);
   neutral = neutralWav(dir);
-  model = referenceModel(dir);
-  judged = cli(angry, { model: model.path, reference: neutral });
-  plain = cli(angry, { model: model.path });
-  session = await openApp({ microphone: "file", audio: neutral, files: model.files, query: "?model=reference-model.json" });
+  judged = cli(angry, { reference: neutral });
+  plain = cli(angry);
+  session = await openApp({ microphone: "file", audio: neutral });
 });
 
 after(() => session?.close());
@@ -131,7 +129,7 @@ test("a recording of the voice chosen as a file gives the CLI's --reference answ
   assert.equal(phoned.caveat, caveat(false));
   const mismatch = /The reference voice was recorded through another microphone or room than this recording \([\d.]+ dB apart, at most 9\.5\): judged without it\.$/;
   assert.match(await page.textContent("#file-status"), mismatch);
-  assertSameAnswer(await exported(page), cli(phone, { model: model.path }), "through a telephone");
+  assertSameAnswer(await exported(page), cli(phone), "through a telephone");
   // The same call as a voice note (Opus, decoded by the browser, not the core): checked the same way.
   assert.equal((await fileAnswer(page, opusCopy(phone, join(dir, "phone.opus")))).caveat, caveat(false));
   assert.match(await page.textContent("#file-status"), mismatch);
@@ -194,4 +192,16 @@ test("a recording of the voice chosen as a file gives the CLI's --reference answ
   assert.deepEqual(foreignRequests(session.requests), []);
   assert.deepEqual(await storedItems(page), onlyAppFiles());
   assert.deepEqual(session.errors, []);
+});
+
+test("a model that takes no reference hides the panel, and the views judge as before", async () => {
+  const model = plainModel(dir);
+  const other = await openApp({ files: model.files, query: "?model=plain-model.json" });
+  try {
+    assert.equal(await other.page.isVisible("#voice"), false);
+    assert.equal(await other.page.textContent("#live .caveat"), caveat(false));
+    assert.deepEqual(other.errors, []);
+  } finally {
+    await other.close();
+  }
 });

@@ -28,7 +28,6 @@ import {
   readLiveView,
   readPractice,
   readStoredItems,
-  referenceModel,
   scratch,
   serve,
 } from "../e2e/helpers.mjs";
@@ -52,7 +51,7 @@ before(async () => {
   neutral = neutralWav(dir);
   expected = cli(wav);
   alignments = cliAlignments(wav);
-  server = await serve(undefined, { files: referenceModel(dir).files });
+  server = await serve();
   microphone = await startVirtualMicrophone();
   browser = await launch(ENGINE, { microphone: "real", env: microphone.env });
   console.log(`engine: ${describe(browser)}`);
@@ -64,10 +63,10 @@ after(async () => {
   server?.close();
 });
 
-/** Opens the page (at `query`, "?model=...") and waits for the recognizer. */
-async function open(session, query = "") {
+/** Opens the page and waits for the recognizer. */
+async function open(session) {
   const ready = async () => {
-    await session.goto(server.url + query);
+    await session.goto(server.url);
     await waitFor(session, () => performance.getEntriesByName("voice-emotion:ready").length > 0, {
       timeout: LOAD_TIMEOUT,
       what: "the recognizer",
@@ -192,7 +191,7 @@ test(`${ENGINE}: practice, an attempt through the microphone ends by itself and 
 });
 
 test(`${ENGINE}: the everyday voice, recorded through the microphone, is compared with until forgotten`, async () => {
-  await open(browser, "?model=reference-model.json");
+  await open(browser);
   const voiceState = () => document.getElementById("voice").dataset.state;
   // The live view's; a file's result keeps the caveat it was judged with.
   const caveats = () => [...document.querySelectorAll("#live .caveat")].map((p) => p.textContent);

@@ -71,7 +71,8 @@ def test_training_windows_get_their_sets_reference_with_the_recipes_share():
     assert set(np.unique(first[0::3])) == {0.0, 2.0} and set(np.unique(first[1::3])) == {0.0}  # no reference: none
     assert set(np.unique(first[2::3])) == {0.0, 3.0}
     assert abs(np.mean(first[0::3] == 2.0) - 0.7) < 0.06
-    assert reference_voices(references, [0], [0], stats, RECIPE, np.random.default_rng(0)) is None
+    plain = dataclasses.replace(RECIPE, reference_share=0.0)  # a recipe without references gives none
+    assert reference_voices(references, [0], [0], stats, plain, np.random.default_rng(0)) is None
 
 
 def test_a_model_that_takes_a_reference_says_so_in_its_metadata_and_reads_back():
