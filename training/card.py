@@ -298,6 +298,12 @@ def reference_table(table: dict) -> str:
     return "\n".join(lines)
 
 
+def _reference_share(share: float) -> str:
+    """The recipe's windows given the speaker's reference voice (training.reference), if any."""
+    return (f"; the speaker's reference voice (the shape of up to 3 of their other neutral or calm clips, through the "
+            f"same chain) given with {100 * share:.0f}% of windows, none with the rest") if share else ""
+
+
 def _kept(names: list | None) -> str:
     """What a resumed run's wall time leaves out."""
     return f", a run that resumed an earlier one: not counting the trainings it kept ({', '.join(names)})" if names else ""
@@ -429,7 +435,7 @@ dropout {rec['dropout']}; seed {rec['seed']}; {rec['waveform_copies']} multi-con
 {100 * rec.get('copy_room_share', 0.5):.0f}% of them, noise in {100 * rec.get('copy_noise_share', 0.5):.0f}%, babble in {100 * rec.get('babble_share', 0.4):.0f}% of that noise,
 rooms {'with frequency-dependent walls and air absorption' if rec.get('copy_room_bands') else 'with flat absorption'},
 a random device equalizer in {100 * rec.get('copy_eq_share', 0.0):.0f}%, a device's gain control in
-{100 * rec.get('copy_gain_control_share', 0.0):.0f}%). Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
+{100 * rec.get('copy_gain_control_share', 0.0):.0f}%){_reference_share(rec.get('reference_share', 0.0))}. Int8: onnxruntime static QDQ quantization, per-channel int8 weights, uint8
 activations, Conv and Gemm, calibrated on {rec['calibration_windows']} real training windows.
 
 {experiments}
