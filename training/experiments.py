@@ -221,8 +221,8 @@ def main() -> None:
         clips = select(load_manifest(data), recipe)
         log = lambda m: print(m, flush=True)  # noqa: E731
         trainings = fold_trainings(clips, recipe, work / "exp" / name, args.folds)
-        stats = train_all(trainings, data, recipe, args.processes, args.threads, log)
         base = clip_features(clips, data, work, 1.0)
+        stats, _ = train_all(trainings, clips, base, data, recipe, args.processes, args.threads, log)
         cv = cross_validate(clips, base, recipe, work / "exp" / name, data, stats, log, only_folds=args.folds)
         if recipe.reference_share:
             table = reference_scores(clips, recipe, work / "exp" / name, stats, log, data, args.folds, args.baseline)

@@ -131,26 +131,27 @@ def _train(job: Training, data_dir: Path, recipe, threads: int) -> Stats:
     return stats
 
 
-def train_all(jobs: list, data_dir: Path, recipe, processes: int, threads: int, log=print) -> dict:
-    """{name: normalization stats}: the trainings run `processes` at a time (each in a fresh process with
-    `threads` torch threads: one per core beats threads that spin-wait on each other), the biggest training
-    sets first so the last round is short. A training whose models were already made from the same recipe,
-    seed and clips (Training.done) is kept: a stopped run resumes, and renders the training features (hours on
-    a new machine) only if a training is left."""
-    clips = select(load_manifest(data_dir), recipe)
+def train_all(jobs: list, clips: list, base: list, data_dir: Path, recipe, processes: int, threads: int,
+              log=print) -> tuple:
+    """({name: normalization stats}, [names of the trainings kept]): the trainings run `processes` at a time
+    (each in a fresh process with `threads` torch threads: one per core beats threads that spin-wait on each
+    other), the biggest training sets first so the last round is short. `clips` are the recipe's, `base` their
+    clean features. A training whose models were already made from the same recipe, seed and clips
+    (Training.done) is kept: a stopped run resumes, and renders the training features (hours on a new machine)
+    only if a training is left."""
     done = [j for j in jobs if j.done(clips, recipe)]
-    if done:
-        log(f"kept from an earlier run: {', '.join(j.name for j in done)}")
-        base = clip_features(clips, data_dir, WORK_DIR, 1.0)
+    kept = [j.name for j in done]
+    if kept:
+        log(f"kept from an earlier run: {', '.join(kept)}")
     stats = {j.name: training_stats([clips[i] for i in j.indices], [base[i] for i in j.indices], recipe) for j in done}
     order = sorted((j for j in jobs if j not in done), key=lambda j: -len(j.indices))
     if not order:
-        return stats
+        return stats, kept
     mel_sets = feature_sets(clips, data_dir, recipe, log)  # rendered here: the trainings' processes only read them
     reference_sets(clips, mel_sets, recipe, data_dir)  # rendered here too (a recipe with references)
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         made = pool.starmap(_train, [(j, data_dir, recipe, threads) for j in order], chunksize=1)
-    return {**stats, **{j.name: s for j, s in zip(order, made)}}
+    return {**stats, **{j.name: s for j, s in zip(order, made)}}, kept
 
 
 class ConditionScores:
@@ -395,11 +396,10 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
     paths = {"int8": out / "emotion.onnx", "float": out / "emotion-float.onnx"}
     shipped_training = Training("shipped", tuple(range(len(clips))), recipe.seed + 100, paths, work / "shipped.stamp")
     jobs = [*fold_trainings(clips, recipe, work), *corpus_trainings(clips, recipe, work), shipped_training]
-    kept = [j.name for j in jobs if j.done(clips, recipe)]  # their time is not this run's
-    stats = train_all(jobs, data_dir, recipe, processes, threads, log)
+    base = clip_features(clips, data_dir, WORK_DIR, 1.0)
+    stats, kept = train_all(jobs, clips, base, data_dir, recipe, processes, threads, log)  # kept: not this run's time
     log(f"every model trained: {time.time() - t0:.0f} s")
     torch.set_num_threads(threads)
-    base = clip_features(clips, data_dir, WORK_DIR, 1.0)
     cv = cross_validate(clips, base, recipe, work, data_dir, stats, log)
     folds = cv_folds(clips, recipe)
     stretches = runtime.calibrate_folds(clips, recipe, folds, {f: kind_paths(work, f"fold{f}") for f, _ in folds},

@@ -57,4 +57,6 @@ def test_smoke_pipeline(smoke_out, data_dir, monkeypatch):
     def rendering(*args):
         raise AssertionError("rendered the training features of finished trainings")
     monkeypatch.setattr(pipeline, "feature_sets", rendering)
-    assert set(pipeline.train_all(jobs, data_dir, SMOKE, 1, 1, log=lambda m: None)) == {j.name for j in jobs}
+    trained, _ = pipeline.train_all(jobs, clips, clip_features(clips, data_dir, WORK_DIR), data_dir, SMOKE, 1, 1,
+                                    log=lambda m: None)
+    assert set(trained) == {j.name for j in jobs}
