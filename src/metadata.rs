@@ -139,6 +139,10 @@ pub struct DecisionParams {
     pub smoothing_seconds: f64,
     /// After this long without speech, live smoothing starts afresh, in seconds.
     pub forget_after_seconds: f64,
+    /// The smoothed live log-probabilities are divided by it before the softmax: a weighted geometric
+    /// mean of windows that disagree reads less sure than it is right. 1 (the default) leaves them.
+    #[serde(default = "one")]
+    pub live_temperature: f32,
     /// A window's logits are scaled by min(1, its seconds of active frames / this) before the
     /// temperature: a window holding only the start of an utterance is not read as sure.
     pub full_confidence_seconds: f32,
@@ -147,6 +151,11 @@ pub struct DecisionParams {
     /// How a timeline segment's mean is shown: a short segment exists because its windows disagree
     /// with their neighbours, and is right less often than its probability says.
     pub segment: StretchCalibration,
+}
+
+/// A model calibrated before `live_temperature` existed shows the smoothed values as they are.
+fn one() -> f32 {
+    1.0
 }
 
 /// How a stretch's (a file's or a timeline segment's) mean window probabilities `p` are shown:
@@ -340,6 +349,8 @@ impl ModelMetadata {
             && d.smoothing_seconds > 0.0
             && d.forget_after_seconds.is_finite()
             && d.forget_after_seconds >= 0.0
+            && d.live_temperature.is_finite()
+            && d.live_temperature > 0.0
             && d.full_confidence_seconds.is_finite()
             && d.full_confidence_seconds > 0.0
             && d.file.is_valid()
@@ -347,7 +358,7 @@ impl ModelMetadata {
         if !valid {
             return bad(format!(
                 "decision needs temperature > 0, 0 <= unsure_below <= 1, smoothing_seconds > 0, \
-                 forget_after_seconds >= 0, full_confidence_seconds > 0, and file and segment with temperature > 0 \
+                 forget_after_seconds >= 0, live_temperature > 0, full_confidence_seconds > 0, and file and segment with temperature > 0 \
                  and 0 < shortest_seconds <= longest_seconds ({d:?})"
             ));
         }

@@ -75,7 +75,7 @@ impl Recognizer {
                     }
                     Some(p) => {
                         self.silent_for = 0.0;
-                        let shown = smooth(&mut self.smoothed, p, alpha);
+                        let shown = smooth(&mut self.smoothed, p, alpha, decision.live_temperature);
                         Some(Emotion::from_probabilities(meta, shown))
                     }
                 };
@@ -99,16 +99,17 @@ impl Recognizer {
 }
 
 /// One step of the live smoothing: folds a window's probabilities into `smoothed` (log-probabilities,
-/// `None` at an utterance's start) with weight `alpha`, and returns what is shown. Log-probabilities
-/// are smoothed (a weighted geometric mean): averaging the probabilities of windows that disagree
-/// would read less sure than such answers are right.
-fn smooth(smoothed: &mut Option<Vec<f32>>, probabilities: &[f32], alpha: f32) -> Vec<f32> {
+/// `None` at an utterance's start) with weight `alpha`, and returns what is shown: their softmax at
+/// `temperature` (the metadata's `live_temperature`). Log-probabilities are smoothed (a weighted
+/// geometric mean): averaging the probabilities of windows that disagree would read even less sure
+/// than such answers are right.
+fn smooth(smoothed: &mut Option<Vec<f32>>, probabilities: &[f32], alpha: f32, temperature: f32) -> Vec<f32> {
     let logs = probabilities.iter().map(|p| p.max(f32::MIN_POSITIVE).ln());
     let next: Vec<f32> = match smoothed.take() {
         None => logs.collect(),
         Some(s) => s.iter().zip(logs).map(|(s, l)| s + alpha * (l - s)).collect(),
     };
-    let shown = softmax(&next);
+    let shown = softmax(&next.iter().map(|s| s / temperature).collect::<Vec<_>>());
     *smoothed = Some(next);
     shown
 }
@@ -121,8 +122,8 @@ mod tests {
     fn smoothing_is_a_weighted_geometric_mean() {
         let mut state = None;
         let (a, b) = ([0.8f32, 0.2], [0.2f32, 0.8]);
-        assert_eq!(smooth(&mut state, &a, 0.4), a.to_vec());
-        let shown = smooth(&mut state, &b, 0.4);
+        assert_eq!(smooth(&mut state, &a, 0.4, 1.0), a.to_vec());
+        let shown = smooth(&mut state, &b, 0.4, 1.0);
         let mixed = [0.8f32.powf(0.6) * 0.2f32.powf(0.4), 0.2f32.powf(0.6) * 0.8f32.powf(0.4)];
         let sum: f32 = mixed.iter().sum();
         assert!(
@@ -131,8 +132,25 @@ mod tests {
         );
         // Agreeing windows stay as sure as they are; a zero probability stays finite.
         let mut state = None;
-        smooth(&mut state, &a, 0.4);
-        assert!((smooth(&mut state, &a, 0.4)[0] - 0.8).abs() < 1e-6);
-        assert!(smooth(&mut state, &[1.0, 0.0], 0.4).iter().all(|p| p.is_finite()));
+        smooth(&mut state, &a, 0.4, 1.0);
+        assert!((smooth(&mut state, &a, 0.4, 1.0)[0] - 0.8).abs() < 1e-6);
+        assert!(smooth(&mut state, &[1.0, 0.0], 0.4, 1.0).iter().all(|p| p.is_finite()));
+    }
+
+    #[test]
+    fn the_live_temperature_sharpens_what_is_shown_not_what_is_smoothed() {
+        let (a, b) = ([0.8f32, 0.2], [0.3f32, 0.7]);
+        let (mut plain, mut sharp) = (None, None);
+        smooth(&mut plain, &a, 0.4, 1.0);
+        let shown = smooth(&mut sharp, &a, 0.4, 0.5);
+        assert!((shown[0] - 0.64 / 0.68).abs() < 1e-6, "{shown:?}");
+        let (next_plain, next_sharp) = (smooth(&mut plain, &b, 0.4, 1.0), smooth(&mut sharp, &b, 0.4, 0.5));
+        assert_eq!(plain, sharp, "the smoothed state is the same at any temperature");
+        let squared: Vec<f32> = next_plain.iter().map(|p| p * p).collect();
+        let sum: f32 = squared.iter().sum();
+        assert!(
+            next_sharp.iter().zip(&squared).all(|(s, q)| (s - q / sum).abs() < 1e-6),
+            "{next_sharp:?}"
+        );
     }
 }

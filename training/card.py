@@ -166,9 +166,13 @@ def confidence_section(c: dict) -> str:
     rows = "\n".join(f"| {unit} | {c[unit]['before']['ece']:.3f} | {c[unit]['after']['ece']:.3f} | "
                      f"{c[unit]['before']['mean_confidence']:.3f} | {c[unit]['after']['mean_confidence']:.3f} | "
                      f"{c[unit]['after']['accuracy']:.3f} |" for unit in ("windows", "clips"))
+    unjudged = c["windows"]["after"].get("unjudged")
     return f"""The runtime divides the logits by a temperature of {c['temperature']:.3f} before the softmax, fitted by
 likelihood on {c['fitted_on']} (clean), so a confidence means about the share of answers that are right on
-speakers the model never saw. Expected calibration error (10 bins of top probability), out of fold:
+speakers the model never saw. A clip's label says nothing of the labels its corpus lacks: the likelihood is
+each window's among its corpus's labels, and an answer its corpus cannot judge (nEMO heard as calm) is left
+out of every figure here{f" ({unjudged} windows)" if unjudged is not None else ""}. Expected calibration error
+(10 bins of top probability), out of fold:
 
 | unit | ECE before | ECE after | mean confidence before | after | accuracy after |
 |---|---|---|---|---|---|
@@ -207,6 +211,26 @@ read below), and the ECE of them all pooled:
 |---|---|---|---|---|---|---|---|---|---|---|---|
 {row("files")}
 {row("segments")}
+{by_corpus_rows(c)}"""
+
+
+def by_corpus_rows(c: dict) -> str:
+    """Each corpus's clean ECE (mean confidence / accuracy) after, and the answers no corpus could judge: a
+    pooled ECE can hide corpora off in opposite directions."""
+    if "clean_by_corpus" not in c["files"]["after"]:
+        return ""
+    corpora = sorted(c["files"]["after"]["clean_by_corpus"])
+    cell = lambda r: f"{r['ece']:.3f} ({r['mean_confidence']:.2f} / {r['accuracy']:.2f}, {r['count']})"  # noqa: E731
+    rows = "\n".join(f"| {unit} | " + " | ".join(cell(c[unit]["after"]["clean_by_corpus"][k]) for k in corpora)
+                     + f" | {c[unit]['unjudged']} |" for unit in ("files", "segments"))
+    return f"""
+Clean, each corpus on its own after the maps: ECE (mean confidence / accuracy, answers). The last column counts
+the answers, over every condition, with a label their corpus lacks (nEMO heard as calm or disgusted): nobody
+asked those speakers whether they sound calm, so these are left out of the fits and of every figure above.
+
+| unit | {" | ".join(corpora)} | not judged |
+|---|{"---|" * len(corpora)}---|
+{rows}
 """
 
 
@@ -226,7 +250,8 @@ Live, a window at an utterance's onset holds only part of it. Out-of-fold live w
 {live['after']['scored']} windows): ECE (mean confidence / accuracy) by seconds of speech in the window, for the
 windows as scored and as shown after the smoothing; with the clips' ECE and UA under the same rule. Before:
 the temperature alone, probabilities smoothed arithmetically. After: each window's logits scaled by
-min(1, speech seconds / full_confidence_seconds) before the temperature, log-probabilities smoothed.
+min(1, speech seconds / full_confidence_seconds) before the temperature, log-probabilities smoothed and
+shown divided by the live temperature{f" ({live['live_temperature']:.3f})" if "live_temperature" in live else ""}, fitted on these windows' shown answers.
 
 | | all | < 1 s of speech | 1-2 s | >= 2 s | clips ECE | clips UA |
 |---|---|---|---|---|---|---|

@@ -53,9 +53,10 @@ REFERENCE_CONDITIONS = ("clean", "pink-10dB", "babble-10dB", "room-medium", "tel
 # time constant, the smoothing restarted after this long without speech (seconds); a window's logits scaled
 # by min(1, its speech seconds / full_confidence_seconds), so a window with too little speech is not read as
 # sure (chosen on out-of-fold live windows by training.live: 1.75 s for v8, 0.25 s for v9 to v12, whose onsets are
-# calibrated as they are). The pipeline adds the fitted temperature (training.calibration).
+# calibrated as they are). The pipeline adds the fitted temperature (training.calibration); training.live
+# fits live_temperature, which divides the smoothed log-probabilities (1 until it has).
 DECISION = {"unsure_below": 0.4, "smoothing_seconds": 1.0, "forget_after_seconds": 2.0,
-            "full_confidence_seconds": 0.25}
+            "full_confidence_seconds": 0.25, "live_temperature": 1.0}
 ONNX_OPSET = 17
 
 
@@ -108,7 +109,7 @@ class Recipe:
     class_balance: bool = True
     calibration_windows: int = 256
     conditions: tuple = ()                # names of training.conditions.CONDITIONS scored in CV; () = all
-    calibration_clips: int = 120          # held-out clips per fold and degraded condition the runtime analyses
+    calibration_clips: int = 240          # held-out clips per fold and degraded condition the runtime analyses
                                           # to calibrate files and segments (training.runtime); clean: all
 
 

@@ -5,6 +5,8 @@ import csv
 import dataclasses
 from pathlib import Path
 
+import numpy as np
+
 from .config import LABELS
 
 
@@ -64,6 +66,18 @@ def corpus_labels(clips: list) -> dict:
     for c in clips:
         labels[c.corpus].add(c.label)
     return {k: tuple(sorted(v)) for k, v in labels.items()}
+
+
+def label_masks(clips: list) -> np.ndarray:
+    """[clips, n_labels] bool: the labels of each clip's corpus, the only ones its label says anything about:
+    the loss reads only these (a corpus without calm (TESS) or disgust (nEMO) never teaches that its speech is
+    not calm or not disgust), and calibration judges only answers among them."""
+    return corpus_masks([c.corpus for c in clips], corpus_labels(clips))
+
+
+def corpus_masks(corpora, labels_of: dict) -> np.ndarray:
+    """[len(corpora), n_labels] bool: the labels each named corpus has (labels_of: corpus_labels)."""
+    return np.array([[i in labels_of[c] for i in range(len(LABELS))] for c in corpora], bool).reshape(-1, len(LABELS))
 
 
 def validated_corpora(clips: list, k: int) -> tuple:

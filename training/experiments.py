@@ -61,6 +61,9 @@ VARIANTS = {
     # v15 (0.7) is 2.3 points below v14 on clean RAVDESS without a reference: fewer windows with one. Session 27,
     # folds 1-2: without +0.7 on RAVDESS (clean +0.8), -0.6 on nEMO; with a reference -1.5 and -0.7. Not taken.
     "reference-0.4": {"reference_share": 0.4},
+    # Nor v15 with its batch-norm statistics estimated again, after training, on windows without one (a recipe
+    # field `norm_refit_share`, since removed; session 28, folds 1-2): without -0.4 (RAVDESS) and -1.1 (nEMO),
+    # with -0.7 and -1.0. The statistics of referenced inputs are not what costs the model its accuracy.
     "mixup": {"mixup_alpha": 0.2},
     "epochs-40": {"epochs": 40},
     "wider": {"channels": (24, 48, 96, 128)},

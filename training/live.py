@@ -12,14 +12,15 @@ above the gate's `frame_db`) times the frame hop.
 
     python -m training.live [--folds DIR] [--work DIR] [--out FILE] [--lead S] [--write]   scores the saved
         fold models' live windows (cached in FILE until the fold models change), prints the reliability of
-        each fix tried and the full_confidence_seconds it would choose; --write stores the figures before
-        and after in the metadata (metrics.cv.calibration.live) and rewrites the card."""
+        each fix tried and the full_confidence_seconds it would choose; --write stores the smoothed view's
+        fitted temperature (decision.live_temperature) and the figures before and after in the metadata
+        (metrics.cv.calibration.live) and rewrites the card."""
 import argparse
 from pathlib import Path
 
 import numpy as np
 
-from .calibration import fit_temperature, reliability
+from .calibration import fit_stretch, fit_temperature, judged_answers, reliability
 from .config import DECISION, FRONTEND, LOG_FLOOR_DB, SAMPLE_RATE, SPEECH_GATE, WINDOW
 from .evaluate import softmax
 from .features import Normalizer, clip_ends
@@ -75,7 +76,8 @@ def full_window_speech(mel_db: np.ndarray) -> np.ndarray:
 def smooth(probabilities: list, decision: dict = DECISION, geometric: bool = True) -> list:
     """The recognizer over one stream: probabilities[k] of the k-th hop's window, None when gated out;
     returns the smoothed probabilities shown at each hop (None during silence). The runtime smooths the
-    log-probabilities (a weighted geometric mean); geometric=False is the arithmetic mean it used before."""
+    log-probabilities (a weighted geometric mean) and shows their softmax at decision["live_temperature"];
+    geometric=False is the arithmetic mean it used before."""
     alpha = 1.0 - np.exp(-WINDOW_HOP_SECONDS / decision["smoothing_seconds"])
     smoothed, silent_for, out = None, 0.0, []
     for p in probabilities:
@@ -88,20 +90,21 @@ def smooth(probabilities: list, decision: dict = DECISION, geometric: bool = Tru
         silent_for = 0.0
         x = np.log(np.maximum(p, np.finfo(np.float32).tiny)) if geometric else p
         smoothed = x if smoothed is None else smoothed + alpha * (x - smoothed)
-        out.append(softmax(smoothed) if geometric else smoothed)
+        out.append(softmax(smoothed, decision["live_temperature"]) if geometric else smoothed)
     return out
 
 
-def by_speech(probabilities: np.ndarray, labels: np.ndarray, seconds: np.ndarray, edges=SPEECH_EDGES) -> dict:
+def by_speech(probabilities: np.ndarray, labels: np.ndarray, seconds: np.ndarray, judged: np.ndarray,
+              edges=SPEECH_EDGES) -> dict:
     """Reliability overall (with its bins) and per bucket of speech seconds in the window (< edges[0], ...,
-    >= edges[-1]; without)."""
+    >= edges[-1]; without), over the answers their corpus can judge (calibration.reliability)."""
     bounds = (0.0, *edges, np.inf)
-    out = {"all": reliability(probabilities, labels)}
+    out = {"all": reliability(probabilities, labels, judged)}
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         pick = (seconds >= lo) & (seconds < hi)
         name = f"< {hi:g} s" if lo == 0 else f">= {lo:g} s" if hi == np.inf else f"{lo:g}-{hi:g} s"
         if np.any(pick):
-            bucket = reliability(probabilities[pick], labels[pick])
+            bucket = reliability(probabilities[pick], labels[pick], judged[pick])
             out[name] = {"count": int(pick.sum()), **{k: v for k, v in bucket.items() if k != "bins"}}
     return out
 
@@ -117,14 +120,15 @@ def score_folds(folds: Path, data: Path, work: Path, lead: float, kinds=("int8",
     """Logits of every out-of-fold clip's gated live windows and of its full windows, per model kind, with
     the windows' speech seconds and clip indices (flat arrays, the live ones one row per hop)."""
     from .config import RECIPE
-    from .data import load_manifest, select, speaker_folds, split
+    from .data import label_masks, load_manifest, select, speaker_folds, split
     from .evaluate import session, window_logits
     from .features import band_stats, clip_features
 
     clips = select(load_manifest(data), RECIPE)
     base = clip_features(clips, data, work, 1.0)
     index = {c: i for i, c in enumerate(clips)}
-    rows = {key: [] for key in ("labels", "live_clip", "live_seconds", "live_gated", "full_clip", "full_seconds",
+    masks = label_masks(clips)
+    rows = {key: [] for key in ("labels", "judged", "live_clip", "live_seconds", "live_gated", "full_clip", "full_seconds",
                                 *(f"{unit}_logits_{k}" for unit in ("live", "full") for k in kinds))}
     for f, val_voices in enumerate(speaker_folds(clips, RECIPE.folds)):
         train, val = split(clips, val_voices)
@@ -133,6 +137,7 @@ def score_folds(folds: Path, data: Path, work: Path, lead: float, kinds=("int8",
         for c in val:
             mel, clip = base[index[c]], len(rows["labels"])
             rows["labels"].append(c.label)
+            rows["judged"].append(masks[index[c]])
             windows, seconds, gated = live_windows(mel, normalizer, lead)
             rows["live_clip"].append(np.full(len(seconds), clip))
             rows["live_seconds"].append(seconds)
@@ -146,32 +151,52 @@ def score_folds(folds: Path, data: Path, work: Path, lead: float, kinds=("int8",
                 rows[f"live_logits_{k}"].append(live)
                 rows[f"full_logits_{k}"].append(np.stack([window_logits(sess, w) for w in full]))
         print(f"fold {f + 1}: {len(rows['labels'])} clips", flush=True)
-    return {k: np.array(v) if k == "labels" else np.concatenate(v) for k, v in rows.items()}
+    return {k: np.array(v) if k in ("labels", "judged") else np.concatenate(v) for k, v in rows.items()}
 
 
-def live_reliability(d: dict, kind: str, temperature: float, full_seconds: float = 0.0, min_speech: float = 0.0,
-                     geometric: bool = True, decision: dict = DECISION) -> dict:
-    """Reliability of the scored live windows, raw and smoothed as shown (by speech seconds), and of the clips
-    (mean over full windows) with their UA, under one option: the temperature, the speech scaling
-    (`probabilities`), the least speech a window needs to be scored (beyond the gate) and the smoothing."""
-    from .evaluate import scores
-
-    labels = d["labels"]
+def live_shown(d: dict, kind: str, temperature: float, full_seconds: float = 0.0, min_speech: float = 0.0,
+               geometric: bool = True, decision: dict = DECISION) -> tuple:
+    """(probabilities of every live window, what is shown after the smoothing (NaN when nothing is), which
+    windows are scored) under one option: the temperature, the speech scaling (`probabilities`), the least
+    speech a window needs to be scored (beyond the gate) and the smoothing."""
     scored = d["live_gated"] & (d["live_seconds"] >= min_speech)
     p = probabilities(np.nan_to_num(d[f"live_logits_{kind}"]), d["live_seconds"], temperature, full_seconds)
     shown = np.full_like(p, np.nan)
-    for clip in range(labels.size):
+    for clip in range(d["labels"].size):
         rows = np.flatnonzero(d["live_clip"] == clip)
         stream = smooth([p[r] if scored[r] else None for r in rows], decision, geometric)
         for r, s in zip(rows, stream):
             if s is not None:
                 shown[r] = s
+    return p, shown, scored
+
+
+def fit_live_temperature(d: dict, kind: str, temperature: float, full_seconds: float, decision: dict) -> float:
+    """The metadata's decision.live_temperature: what divides the smoothed log-probabilities so that the live
+    view's confidence matches being right (calibration.fit_stretch on the shown answers their corpus can
+    judge). A weighted geometric mean of windows that disagree reads less sure than it is right."""
+    _, shown, scored = live_shown(d, kind, temperature, full_seconds, decision={**decision, "live_temperature": 1.0})
+    clips = d["live_clip"][scored]
+    keep = judged_answers(shown[scored], d["judged"][clips])
+    answers = shown[scored][keep]
+    return fit_stretch(answers, d["labels"][clips][keep], np.ones(len(answers)), by_length=False)["temperature"]
+
+
+def live_reliability(d: dict, kind: str, temperature: float, full_seconds: float = 0.0, min_speech: float = 0.0,
+                     geometric: bool = True, decision: dict = DECISION) -> dict:
+    """Reliability of the scored live windows, raw and smoothed as shown (by speech seconds), and of the clips
+    (mean over full windows) with their UA, under one option (live_shown)."""
+    from .evaluate import scores
+
+    labels = d["labels"]
+    p, shown, scored = live_shown(d, kind, temperature, full_seconds, min_speech, geometric, decision)
     live_labels, seconds = labels[d["live_clip"][scored]], d["live_seconds"][scored]
+    judged = d["judged"][d["live_clip"][scored]]
     full = probabilities(d[f"full_logits_{kind}"], d["full_seconds"], temperature, full_seconds)
     clip_p = np.stack([full[d["full_clip"] == c].mean(axis=0) for c in range(labels.size)])
-    return {"windows": by_speech(p[scored], live_labels, seconds),
-            "smoothed": by_speech(shown[scored], live_labels, seconds),
-            "clips": {**reliability(clip_p, labels), "ua": scores(labels, clip_p.argmax(1))["ua"]},
+    return {"windows": by_speech(p[scored], live_labels, seconds, judged),
+            "smoothed": by_speech(shown[scored], live_labels, seconds, judged),
+            "clips": {**reliability(clip_p, labels, d["judged"]), "ua": scores(labels, clip_p.argmax(1))["ua"]},
             "scored": int(scored.sum())}
 
 
@@ -205,8 +230,10 @@ def options(d: dict, kind: str, temperature: float) -> list:
     gated = d["live_gated"]
     live, live_labels = d[f"live_logits_{kind}"][gated], labels[d["live_clip"][gated]]
     both, both_labels = np.concatenate([full, live]), np.concatenate([labels[d["full_clip"]], live_labels])
+    live_judged = d["judged"][d["live_clip"][gated]]
+    both_judged = np.concatenate([d["judged"][d["full_clip"]], live_judged])
     seconds = np.concatenate([d["full_seconds"], d["live_seconds"][gated]])
-    t_both, t_live = fit_temperature(both, both_labels), fit_temperature(live, live_labels)
+    t_both, t_live = fit_temperature(both, both_labels, both_judged), fit_temperature(live, live_labels, live_judged)
     arithmetic = {"geometric": False}
     out = [(f"before: T {temperature:.2f} (full windows), arithmetic smoothing", {"temperature": temperature, **arithmetic}),
            (f"T {t_both:.2f} (full + live windows)", {"temperature": t_both, **arithmetic}),
@@ -215,7 +242,7 @@ def options(d: dict, kind: str, temperature: float) -> list:
            (f"T {temperature:.2f}, geometric smoothing", {"temperature": temperature})]
     for s0 in (1.5, 1.75, 2.0):
         scaled = both * np.minimum(1.0, seconds / s0)[:, None]
-        t = fit_temperature(scaled, both_labels)
+        t = fit_temperature(scaled, both_labels, both_judged)
         out.append((f"speech-scaled s0 {s0:g} s, T {t:.2f} (full + live), geometric", {"temperature": t, "full_seconds": s0}))
     for s0 in (1.5, 1.75, 2.0):
         for geometric in (False, True):
@@ -239,7 +266,8 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="store the figures in the metadata and rewrite the card")
     args = ap.parse_args()
     models = list(args.folds.glob("fold*.onnx"))
-    if not args.out.exists() or args.out.stat().st_mtime < max((p.stat().st_mtime for p in models), default=0):
+    if (not args.out.exists() or args.out.stat().st_mtime < max((p.stat().st_mtime for p in models), default=0)
+            or "judged" not in np.load(args.out)):
         args.out.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(args.out, **score_folds(args.folds, args.data, args.work, args.lead))
     d = dict(np.load(args.out))
@@ -252,12 +280,18 @@ def main() -> None:
             print(table_row(option, params, live_reliability(d, kind, **params)))
         chosen = full_confidence_seconds(d, kind, temperature)
         print(f"least worst ECE at full_confidence_seconds {chosen:g} (metadata: {meta['decision']['full_confidence_seconds']:g})")
+        full_seconds = meta["decision"]["full_confidence_seconds"]
+        live_temperature = fit_live_temperature(d, kind, temperature, full_seconds, meta["decision"])
+        print(f"the smoothed view's temperature {live_temperature:.3f} "
+              f"(metadata: {meta['decision'].get('live_temperature', 1.0):.3f})")
         if args.write:
+            meta["decision"]["live_temperature"] = live_temperature
             meta["metrics"]["cv"]["calibration"]["live"] = {
                 "stream": f"each out-of-fold clip after {args.lead:g} s of digital silence, then 3 s of it; a window "
                           "every hop, those the speech gate passes kept",
+                "live_temperature": live_temperature,
                 "before": live_reliability(d, kind, temperature, geometric=False),
-                "after": live_reliability(d, kind, temperature, meta["decision"]["full_confidence_seconds"])}
+                "after": live_reliability(d, kind, temperature, full_seconds, decision=meta["decision"])}
             write(args.models / name, meta)
     if args.write:
         card.rewrite(args.models)

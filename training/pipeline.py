@@ -25,7 +25,7 @@ from .augment import random_window
 from .conditions import (acoustic_names, condition_names, conversation_partners, speaker_condition_features,
                          training_copies, training_reference_shapes, validation_features)
 from .config import DATA_DIR, KINDS, LABELS, RECIPE, REFERENCE_CONDITIONS, REPO, SMOKE, WORK_DIR
-from .data import (by_corpus, corpus_labels, load_manifest, primary_corpus, select, speaker_folds, split,
+from .data import (by_corpus, corpus_labels, label_masks, load_manifest, primary_corpus, select, speaker_folds, split,
                    validated_corpora)
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
 from .export import cut_trunk_and_head, export_float, quantize
@@ -238,7 +238,7 @@ def cross_validate(clips: list, base: list, recipe, work: Path, data_dir: Path, 
     labels_of = corpus_labels(clips)
     tables = {k: ConditionScores(condition_names(recipe)) for k in validated_corpora(clips, recipe.folds)}
     index = {c: i for i, c in enumerate(clips)}
-    out_of_fold, labels = {k: [] for k in KINDS}, []
+    out_of_fold, held_out_clips = {k: [] for k in KINDS}, []
     for f, val_voices in cv_folds(clips, recipe, only_folds):
         log(f"fold {f}/{recipe.folds}: validation speakers {', '.join(val_voices)}")
         val = split(clips, val_voices)[1]
@@ -246,7 +246,7 @@ def cross_validate(clips: list, base: list, recipe, work: Path, data_dir: Path, 
         y_true = np.array([c.label for c in val])
         groups = by_corpus(val)
         held_out = {k: tuple(v for v in val_voices if v.startswith(f"{k}/")) for k in groups}
-        labels += y_true.tolist()
+        held_out_clips += val
         for kind, path in kind_paths(work, f"fold{f}").items():
             sess = session(path)
             for name in condition_names(recipe):
@@ -266,7 +266,8 @@ def cross_validate(clips: list, base: list, recipe, work: Path, data_dir: Path, 
     for kind in KINDS:
         cv[kind]["corpus"] = primary
         cv[kind]["corpora"] = {k: s[kind] for k, s in summaries.items() if k != primary}
-        cv[kind]["calibration"] = calibration.calibrate(out_of_fold[kind], np.array(labels))
+        cv[kind]["calibration"] = calibration.calibrate(out_of_fold[kind], np.array([c.label for c in held_out_clips]),
+                                                        label_masks(held_out_clips))
         log(f"{kind}: temperature {cv[kind]['calibration']['temperature']:.3f}, expected calibration error of "
             f"windows {cv[kind]['calibration']['windows']['before']['ece']:.3f} -> "
             f"{cv[kind]['calibration']['windows']['after']['ece']:.3f}")

@@ -7,7 +7,8 @@ is calibrated is what is shipped.
     python -m training.runtime [models] [--folds DIR] [--fold-numbers 1 2] [--corpora ravdess tess]
                                [--clips-per-condition N]
         fits the window temperature and the file and segment calibrations again from saved fold models (the pipeline's,
-        training/work/cv, or an experiment's) and rewrites the metadata and card in models."""
+        training/work/cv, or an experiment's) and rewrites the metadata and card in models; then
+        `python -m training.live --write` fits the live view's temperature again (reset to 1 here)."""
 import argparse
 import dataclasses
 import multiprocessing
@@ -22,7 +23,7 @@ from . import affect, calibration, card
 from .acoustics import seed_of
 from .conditions import ClipAudio, acoustic_names, validation_effects
 from .config import DATA_DIR, KINDS, RECIPE, REPO, SAMPLE_RATE, WORK_DIR
-from .data import load_manifest, select, speaker_folds, split
+from .data import corpus_labels, label_masks, load_manifest, select, speaker_folds, split
 from .evaluate import clip_logits, session
 from .export import cut_trunk_and_head
 from .features import Stats, band_stats, clip_features, load_audio
@@ -104,15 +105,17 @@ def calibrate_folds(clips: list, recipe, folds: list, models: dict, stats: dict,
                     no_speech += kind == KINDS[0]
                     continue
                 corpora.setdefault((kind, name), []).append(corpus)
-                units["files"].append((*file, label))
-                units["segments"] += [(*segment, label) for segment in segments]
+                units["files"].append((*file, label, corpus))
+                units["segments"] += [(*segment, label, corpus) for segment in segments]
     out = {}
     for kind, by_condition in results.items():
-        # (probabilities, labels, seconds) per condition and unit; a condition the gate heard no speech in is left out.
+        # (probabilities, labels, seconds, corpora) per condition and unit; a condition the gate heard no speech in
+        # is left out.
         arrays = {name: {u: (np.array([r[0] for r in rows], np.float64), np.array([r[2] for r in rows]),
-                             np.array([r[1] for r in rows], np.float64)) for u, rows in units.items()}
+                             np.array([r[1] for r in rows], np.float64), np.array([r[3] for r in rows]))
+                         for u, rows in units.items()}
                   for name, units in by_condition.items() if units["files"]}
-        out[kind] = {**calibration.calibrate_stretches(arrays), "no_speech": no_speech}
+        out[kind] = {**calibration.calibrate_stretches(arrays, corpus_labels(clips)), "no_speech": no_speech}
         file_map = out[kind]["files"]["calibration"]
         files = {name: (calibration.shown(a["files"][0], a["files"][2], file_map), a["files"][1])
                  for name, a in arrays.items()}
@@ -166,11 +169,11 @@ def main() -> None:
     folds = [(f, v) for f, v in enumerate(speaker_folds(clips, recipe.folds), 1)
              if not args.fold_numbers or f in args.fold_numbers]
     models = {f: {k: args.folds / f"fold{f}-{k}.onnx" for k in KINDS} for f, _ in folds}
-    stats, logits, labels = {}, {k: [] for k in KINDS}, []
+    stats, logits, held_out = {}, {k: [] for k in KINDS}, []
     for f, val_voices in folds:
         train, val = split(clips, val_voices)
         stats[f] = band_stats([base[index[c]] for c in train], recipe.normalization)
-        labels += [c.label for c in val]
+        held_out += val
         for kind in KINDS if not args.keep_window_temperature else ():
             logits[kind] += clip_logits(session(models[f][kind]), [base[index[c]] for c in val], stats[f])
     if args.keep_window_temperature:
@@ -178,7 +181,8 @@ def main() -> None:
                        if key not in ("files", "segments", "no_speech", "files_and_segments_fitted_on")}
                    for k, name in (("int8", "emotion.json"), ("float", "emotion-float.json"))}
     else:
-        windows = {k: calibration.calibrate(logits[k], np.array(labels)) for k in KINDS}
+        windows = {k: calibration.calibrate(logits[k], np.array([c.label for c in held_out]), label_masks(held_out))
+                   for k in KINDS}
     stretches = calibrate_folds(clips, recipe, folds, models, stats, {k: windows[k]["temperature"] for k in KINDS},
                                 args.data)
     for kind, name in (("int8", "emotion.json"), ("float", "emotion-float.json")):

@@ -6,7 +6,7 @@ import torch
 
 from .augment import gain_and_noise, random_window, spec_augment
 from .config import LABELS
-from .data import by_corpus, corpus_labels, same_speaker
+from .data import by_corpus, label_masks, same_speaker
 from .features import HISTORY_FRAMES, Normalizer, Stats
 from .model import EmotionCNN
 
@@ -39,13 +39,6 @@ def class_weights(clips: list, recipe) -> torch.Tensor:
             counts[clips[i].label] += shares[k] / len(idx)
     weights = np.where(counts > 0, 1.0 / np.maximum(counts, 1e-9), 0.0)
     return torch.tensor(weights / weights[counts > 0].mean(), dtype=torch.float32)
-
-
-def label_masks(clips: list) -> torch.Tensor:
-    """[clips, n_labels] bool: the labels of each clip's corpus. The loss reads only these, so a corpus
-    without calm (TESS) or disgust (nEMO) never teaches that its speech is not calm or not disgust."""
-    labels = corpus_labels(clips)
-    return torch.tensor([[i in labels[c.corpus] for i in range(len(LABELS))] for c in clips])
 
 
 def masked_cross_entropy(logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, weights: torch.Tensor,
@@ -90,7 +83,7 @@ def train_model(clips: list, mel_sets: list, stats: Stats, recipe, seed: int,
     weights = class_weights(clips, recipe)
     loss_of = lambda logits, y, mask: masked_cross_entropy(logits, y, mask, weights, recipe.label_smoothing)  # noqa: E731
     labels = torch.tensor([c.label for c in clips])
-    masks = label_masks(clips)
+    masks = torch.from_numpy(label_masks(clips))
     mates = same_speaker(clips)
     steps_per_epoch = -(-len(epoch_indices(clips, recipe, np.random.default_rng(0))) // recipe.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)

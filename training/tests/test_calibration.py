@@ -5,7 +5,9 @@ import shutil
 import numpy as np
 import voice_emotion
 
-from training.calibration import IDENTITY, fit_stretch, sampling_ece, shown
+from training.calibration import IDENTITY, calibrate_stretches, fit_stretch, fit_temperature, reliability, sampling_ece, shown
+from training.config import LABELS
+from training.data import corpus_masks
 from training.features import load_audio
 from training.runtime import stretches
 
@@ -33,6 +35,45 @@ def test_sampling_ece_is_the_floor_of_few_answers():
     p = np.random.default_rng(1).dirichlet(np.full(8, 0.7), size=200)
     few, many = sampling_ece(p[:100]), sampling_ece(np.repeat(p, 20, axis=0))
     assert few > 2 * many > 0
+
+
+def test_an_answer_its_corpus_cannot_judge_is_left_out_not_counted_wrong():
+    """A corpus without calm: its files answered "calm" are neither right nor wrong. Counted wrong, they would
+    drag the map of every corpus down; left out, the files of both corpora, calibrated already, stay so."""
+    rng = np.random.default_rng(2)
+    labels_of = {"full": tuple(range(len(LABELS))), "no-calm": tuple(i for i, k in enumerate(LABELS) if k != "calm")}
+    calm = LABELS.index("calm")
+
+    def stretches_of(corpus: str, n: int) -> tuple:
+        truth = rng.dirichlet(np.full(len(LABELS), 0.4), size=n)
+        y = np.array([rng.choice(len(LABELS), p=p) for p in truth])
+        if corpus == "no-calm":  # its speakers were never asked about calm: a calm answer is just "calm"
+            y = np.where(y == calm, LABELS.index("neutral"), y)
+        return truth, y, rng.uniform(1.0, 4.0, n), np.array([corpus] * n)
+    results = {}
+    for name in ("clean", "noisy"):
+        parts = [stretches_of(k, 1500) for k in labels_of]
+        results[name] = {u: tuple(np.concatenate([p[i] for p in parts]) for i in range(4)) for u in ("files", "segments")}
+    out = calibrate_stretches(results, labels_of)["files"]
+    assert abs(out["calibration"]["temperature"] - 1.0) < 0.1, out["calibration"]
+    p, y, _, corpora = results["clean"]["files"]
+    no_calm = corpora == "no-calm"
+    assert out["unjudged"] == sum(int(np.sum((r["files"][0].argmax(1) == calm) & (r["files"][3] == "no-calm")))
+                                  for r in results.values()) > 0
+    judged = corpus_masks(corpora, labels_of)
+    assert out["after"]["clean_by_corpus"]["no-calm"]["count"] == reliability(p[no_calm], y[no_calm], judged[no_calm])["count"]
+    assert reliability(p[no_calm], y[no_calm])["ece"] > 2 * out["before"]["clean_by_corpus"]["no-calm"]["ece"]
+
+
+def test_the_window_temperature_is_fitted_over_the_labels_each_corpus_has():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(0, 2, (3000, len(LABELS)))
+    y = np.array([rng.choice(len(LABELS), p=np.exp(z) / np.exp(z).sum()) for z in logits])
+    judged = np.ones_like(logits, bool)
+    judged[:1500, LABELS.index("calm")] = False  # a corpus without calm: its calm mass says nothing
+    y[:1500] = np.where(y[:1500] == LABELS.index("calm"), LABELS.index("neutral"), y[:1500])
+    unmasked, masked = fit_temperature(logits, y), fit_temperature(logits, y, judged)
+    assert masked < unmasked, "the calm mass of a corpus without calm no longer reads as a wrong answer"
 
 
 def test_the_runtime_shows_what_the_fit_assumes(tmp_path, data_dir):

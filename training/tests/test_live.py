@@ -50,7 +50,7 @@ def test_live_windows_follow_the_stream():
     np.testing.assert_allclose(full_window_speech(_speech(250)), [2.5])
 
 
-DECISION = {"smoothing_seconds": 1.0, "forget_after_seconds": 2.0}
+DECISION = {"smoothing_seconds": 1.0, "forget_after_seconds": 2.0, "live_temperature": 1.0}
 ALPHA = 1 - np.exp(-0.5)
 
 
@@ -72,6 +72,9 @@ def test_geometric_smoothing_as_the_recognizer():
     mixed = a ** (1 - ALPHA) * b ** ALPHA
     np.testing.assert_allclose(out[1], mixed / mixed.sum())
     np.testing.assert_allclose(out[6], b)
+    # The live temperature divides the smoothed log-probabilities when shown (src/recognizer.rs `smooth`).
+    sharp = smooth([a, b], {**DECISION, "live_temperature": 0.5})
+    np.testing.assert_allclose(sharp[1], mixed ** 2 / (mixed ** 2).sum(), rtol=1e-6)
 
 
 def test_speech_scaling_softens_short_windows_only():
@@ -83,10 +86,14 @@ def test_speech_scaling_softens_short_windows_only():
 
 def test_buckets_by_speech_seconds():
     p = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.8, 0.2]])
-    r = by_speech(p, np.array([0, 1, 1, 0]), np.array([0.5, 1.5, 2.0, 3.0]))
+    labels, seconds, judged = np.array([0, 1, 1, 0]), np.array([0.5, 1.5, 2.0, 3.0]), np.ones((4, 2), bool)
+    r = by_speech(p, labels, seconds, judged)
     assert list(r) == ["all", "< 1 s", "1-2 s", ">= 2 s"]
     assert [r[k]["count"] for k in ("< 1 s", "1-2 s", ">= 2 s")] == [1, 1, 2]
     assert r["1-2 s"]["accuracy"] == 0.0 and r[">= 2 s"]["accuracy"] == 1.0
+    judged[2, 1] = False  # the third window's corpus lacks the label it answered: neither right nor wrong
+    r = by_speech(p, labels, seconds, judged)
+    assert r["all"]["unjudged"] == 1 and r["all"]["count"] == 3 and r[">= 2 s"]["count"] == 1
 
 
 def _scores(rng) -> dict:
@@ -99,7 +106,7 @@ def _scores(rng) -> dict:
     sign = np.where(labels[clip] == 1, 1.0, -1.0)
     live = np.stack([np.zeros(n * hops), 2.0 * seconds * sign + rng.normal(0, 2, n * hops)], axis=1)
     full = np.stack([np.zeros(n), 6.0 * np.where(labels == 1, 1.0, -1.0) + rng.normal(0, 2, n)], axis=1)
-    return {"labels": labels, "live_clip": clip, "live_seconds": seconds, "live_gated": seconds > 0.5,
+    return {"labels": labels, "judged": np.ones((n, 2), bool), "live_clip": clip, "live_seconds": seconds, "live_gated": seconds > 0.5,
             "full_clip": np.arange(n), "full_seconds": np.full(n, 3.0),
             "live_logits_int8": live, "full_logits_int8": full}
 
@@ -120,6 +127,6 @@ def test_live_reliability_and_the_card(tmp_path):
     live = {"stream": "synthetic", "before": before, "after": after}
     section = card.live_section(live)
     assert "| after, smoothed |" in section and "| before, windows |" in section
-    c = calibration.calibrate([d["full_logits_int8"][i:i + 1] for i in range(40)], d["labels"])
+    c = calibration.calibrate([d["full_logits_int8"][i:i + 1] for i in range(40)], d["labels"], d["judged"])
     card.reliability_png({**c, "live": live}, tmp_path / "reliability.png")
     assert (tmp_path / "reliability.png").stat().st_size > 0

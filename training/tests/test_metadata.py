@@ -14,9 +14,11 @@ def test_shipped_metadata(name):
     meta = read(REPO / "models" / name)
     assert meta["speech_gate"] == SPEECH_GATE
     fitted = {"temperature": "temperature", "file": "files", "segment": "segments"}
-    assert {k: v for k, v in meta["decision"].items() if k not in fitted} == DECISION
+    shown = {k: v for k, v in meta["decision"].items() if k not in fitted}
+    assert shown == {**DECISION, "live_temperature": shown["live_temperature"]}
     calibration = meta["metrics"]["cv"]["calibration"]
     assert meta["decision"]["temperature"] == calibration["temperature"] > 0
+    assert meta["decision"]["live_temperature"] == calibration["live"]["live_temperature"] > 0  # training.live
     for key, unit in list(fitted.items())[1:]:  # fitted on what the runtime computes (training.runtime)
         assert meta["decision"][key] == calibration[unit]["calibration"]
         assert meta["decision"][key]["temperature"] > 0
