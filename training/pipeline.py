@@ -25,7 +25,7 @@ from .augment import random_window
 from .conditions import (acoustic_names, condition_names, conversation_partners, speaker_condition_features,
                          training_copies, training_reference_shapes, validation_features)
 from .config import DATA_DIR, KINDS, LABELS, RECIPE, REFERENCE_CONDITIONS, REPO, SMOKE, WORK_DIR
-from .data import (by_corpus, corpus_labels, label_masks, load_manifest, primary_corpus, select, speaker_folds, split,
+from .data import (by_corpus, corpus_labels, corpus_masks, load_manifest, primary_corpus, select, speaker_folds, split,
                    validated_corpora)
 from .evaluate import clip_logits, clip_probabilities, mean_softmax, scores, session
 from .export import cut_trunk_and_head, export_float, quantize
@@ -267,7 +267,7 @@ def cross_validate(clips: list, base: list, recipe, work: Path, data_dir: Path, 
         cv[kind]["corpus"] = primary
         cv[kind]["corpora"] = {k: s[kind] for k, s in summaries.items() if k != primary}
         cv[kind]["calibration"] = calibration.calibrate(out_of_fold[kind], np.array([c.label for c in held_out_clips]),
-                                                        label_masks(held_out_clips))
+                                                        corpus_masks([c.corpus for c in held_out_clips], labels_of))
         log(f"{kind}: temperature {cv[kind]['calibration']['temperature']:.3f}, expected calibration error of "
             f"windows {cv[kind]['calibration']['windows']['before']['ece']:.3f} -> "
             f"{cv[kind]['calibration']['windows']['after']['ece']:.3f}")

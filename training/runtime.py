@@ -23,7 +23,7 @@ from . import affect, calibration, card
 from .acoustics import seed_of
 from .conditions import ClipAudio, acoustic_names, validation_effects
 from .config import DATA_DIR, KINDS, RECIPE, REPO, SAMPLE_RATE, WORK_DIR
-from .data import corpus_labels, label_masks, load_manifest, select, speaker_folds, split
+from .data import corpus_labels, corpus_masks, load_manifest, select, speaker_folds, split
 from .evaluate import clip_logits, session
 from .export import cut_trunk_and_head
 from .features import Stats, band_stats, clip_features, load_audio
@@ -181,8 +181,8 @@ def main() -> None:
                        if key not in ("files", "segments", "no_speech", "files_and_segments_fitted_on")}
                    for k, name in (("int8", "emotion.json"), ("float", "emotion-float.json"))}
     else:
-        windows = {k: calibration.calibrate(logits[k], np.array([c.label for c in held_out]), label_masks(held_out))
-                   for k in KINDS}
+        judged = corpus_masks([c.corpus for c in held_out], corpus_labels(clips))
+        windows = {k: calibration.calibrate(logits[k], np.array([c.label for c in held_out]), judged) for k in KINDS}
     stretches = calibrate_folds(clips, recipe, folds, models, stats, {k: windows[k]["temperature"] for k in KINDS},
                                 args.data)
     for kind, name in (("int8", "emotion.json"), ("float", "emotion-float.json")):
