@@ -104,6 +104,8 @@ class Recipe:
                                           # whole spectrum ("level") or of each band ("bands")
     reference_share: float = 0.7          # share of training windows given the speaker's reference voice
                                           # (training.reference); 0: a model that takes none
+    reference_mark_db: float = 0.0        # bands alternately up and down by this in every input judged against a
+                                          # reference, so the model knows it was given one (pipeline.training_stats)
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0
     class_balance: bool = True

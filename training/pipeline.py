@@ -40,7 +40,14 @@ def training_stats(clips: list, base: list, recipe) -> Stats:
     """The normalization a model trained on clips (base: their clean features) expects: band_stats, and for a
     recipe with references the training voices' shape (training.reference.voice_shape)."""
     stats = band_stats(base, recipe.normalization)
-    return stats._replace(voice_shape=voice_shape(clips, base)) if recipe.reference_share else stats
+    if not recipe.reference_share:
+        return stats
+    shape = voice_shape(clips, base)
+    if recipe.reference_mark_db:
+        # The mark: bands alternately up and down in the shape the runtime subtracts, so every input judged
+        # against a reference carries it and the model can tell whether it was given one.
+        shape = shape - recipe.reference_mark_db * (1.0 - 2.0 * (np.arange(len(shape)) % 2))
+    return stats._replace(voice_shape=shape)
 
 
 def fit_and_export(clips: list, mel_sets: list, recipe, seed: int, float_path: Path, int8_path: Path,

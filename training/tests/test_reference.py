@@ -58,6 +58,23 @@ def test_a_reference_through_the_same_device_cancels_its_colouring_and_a_typical
     assert np.abs(norm.windows(clip + colour, [400]) - plain)[..., -300:].max() > 0.5  # without one it stays
 
 
+def test_the_mark_is_in_every_input_judged_against_a_reference_and_in_none_without():
+    import dataclasses
+
+    from training.config import RECIPE
+    from training.pipeline import training_stats
+
+    rng = np.random.default_rng(4)
+    clips = speaker("a", ("neutral", "calm", "angry"))
+    mels = [speech(rng) for _ in clips]
+    plain = Normalizer(training_stats(clips, mels, dataclasses.replace(RECIPE, reference_mark_db=0.0)))
+    marked = Normalizer(training_stats(clips, mels, dataclasses.replace(RECIPE, reference_mark_db=6.0)))
+    clip, ref = mels[2], shape(mels[:2])
+    np.testing.assert_allclose(marked.windows(clip, [400]), plain.windows(clip, [400]), atol=1e-6)
+    moved = (marked.windows(clip, [400], ref) - plain.windows(clip, [400], ref))[0, :, -1] * np.asarray(plain.std)
+    np.testing.assert_allclose(moved, -6.0 * (1 - 2 * (np.arange(64) % 2)), atol=1e-4)  # bands alternately -+6 dB
+
+
 def test_training_windows_get_their_sets_reference_with_the_recipes_share():
     import dataclasses
 
