@@ -1,8 +1,10 @@
 """A speaker's everyday voice as the reference (training.reference): which clips make it, what its shape is,
 and that a reference cancels a device's colouring in the model input while a typical voice moves nothing."""
+import dataclasses
+
 import numpy as np
 
-from training.config import LOG_FLOOR_DB
+from training.config import LOG_FLOOR_DB, RECIPE
 from training.data import Clip
 from training.features import Normalizer, band_stats
 from training.reference import REFERENCE_CLIPS, reference_mates, shape, voice_shape
@@ -59,9 +61,6 @@ def test_a_reference_through_the_same_device_cancels_its_colouring_and_a_typical
 
 
 def test_the_mark_is_in_every_input_judged_against_a_reference_and_in_none_without():
-    import dataclasses
-
-    from training.config import RECIPE
     from training.pipeline import training_stats
 
     rng = np.random.default_rng(4)
