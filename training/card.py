@@ -153,10 +153,14 @@ def corpora_section(cv: dict) -> str:
 
 
 def leave_corpus_out_table(lco: dict) -> str:
-    rows = ["| trained on -> scored on | emotions | UA float | UA int8 | accuracy int8 |", "|---|---|---|---|---|"]
+    """Each direction's scores; with a column for the speaker's reference voice when the models take one."""
+    referenced = all("ua_with_reference" in r["int8"] for r in lco.values())
+    extra = (" UA int8 with the speaker's reference |", "---|") if referenced else ("", "")
+    rows = [f"| trained on -> scored on | emotions | UA float | UA int8 | accuracy int8 |{extra[0]}", f"|---|---|---|---|---|{extra[1]}"]
     for direction, r in lco.items():
         rows.append(f"| {direction.replace('->', ' -> ')} | {len(r['int8']['labels'])} (no {', '.join(sorted(set(LABELS) - set(r['int8']['labels'])))}) "
-                    f"| {r['float']['ua']:.3f} | {r['int8']['ua']:.3f} | {r['int8']['accuracy']:.3f} |")
+                    f"| {r['float']['ua']:.3f} | {r['int8']['ua']:.3f} | {r['int8']['accuracy']:.3f} |"
+                    + (f" {r['int8']['ua_with_reference']:.3f} |" if referenced else ""))
     return "\n".join(rows)
 
 
@@ -434,7 +438,8 @@ restricted to them), clean and under every condition.
 ### Other corpora (leave-corpus-out)
 A proxy for corpora and languages the pipeline does not have: the recipe trained on all the other corpora and
 scored on every clip of the one left out, over the emotions it shares with them (predictions restricted to
-them; UA over those classes).
+them; UA over those classes). With the speaker's reference: each clip judged against the shape of its
+speaker's other neutral or calm clips (clean), as a person of that corpus who taught the page their voice.
 
 {leave_corpus_out_table(common['leave_corpus_out']) if common.get('leave_corpus_out') else 'Not run.'}
 

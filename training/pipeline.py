@@ -336,27 +336,38 @@ def leave_corpus_out(clips: list, base: list, recipe, work: Path, stats: dict, c
     """{"A+B->C": scores}: each corpus_trainings model scored on every clip of the corpus it left out, over the
     emotions that corpus shares with the others (predictions restricted to them): a proxy for corpora and
     languages the pipeline does not have. With each kind's fitted calibrations (cross_validate's, the files'
-    map and affect maps of training.runtime): energy and pleasantness on every clip of that corpus. `base`: the
-    clips' clean features."""
+    map and affect maps of training.runtime): energy and pleasantness on every clip of that corpus. A recipe with
+    references also scores each clip judged against its speaker's everyday voice (`ua_with_reference`: the
+    shape of the speaker's other neutral or calm clips, clean; a speaker without any is judged without). `base`:
+    the clips' clean features."""
     labels_of = corpus_labels(clips)
     out = {}
     for target, idx in by_corpus(clips).items():
+        mels = [base[i] for i in idx]
+        shapes = clean_shapes(mels, reference_mates([clips[i] for i in idx])) if recipe.reference_share else None
         sources = sorted(k for k in labels_of if k != target)
         shared = sorted(set(labels_of[target]) & set().union(*(labels_of[k] for k in sources)))
         te = np.array([clips[i].label in shared for i in idx])
         name = f"{'+'.join(sources)}->{target}"
         log(f"leave-corpus-out: {name} ({te.sum()} clips)")
         y_true = np.array([clips[i].label for i in idx])
+        shared_ua = lambda p: scores(y_true[te], restrict(p[te], shared).argmax(1))  # noqa: E731
         out[name] = {}
         for kind, path in kind_paths(work, f"without-{target}").items():
-            logits = clip_logits(session(path), [base[i] for i in idx], stats[f"without-{target}"])
-            s = scores(y_true[te], restrict(mean_softmax([logits[i] for i in np.flatnonzero(te)]), shared).argmax(1))
+            sess = session(path)
+            logits = clip_logits(sess, mels, stats[f"without-{target}"])
+            s = shared_ua(mean_softmax(logits))
             c = calibrations[kind]
             shown = calibration.shown(mean_softmax(logits, c["temperature"]), np.ones(len(idx)), c["files"]["calibration"])
             out[name][kind] = {"ua": s["ua"], "accuracy": s["accuracy"], "recall": s["recall"],
                                "labels": [LABELS[i] for i in shared],
                                "affect": affect.balanced_accuracy(shown, y_true, c["affect"]["maps"])}
-            log(f"  {kind}: UA {s['ua']:.3f} accuracy {s['accuracy']:.3f}, energy and pleasantness (balanced) "
+            note = ""
+            if shapes is not None:
+                referenced = clip_probabilities(sess, mels, stats[f"without-{target}"], references=shapes)
+                out[name][kind]["ua_with_reference"] = shared_ua(referenced)["ua"]
+                note = f" ({out[name][kind]['ua_with_reference']:.3f} with a reference)"
+            log(f"  {kind}: UA {s['ua']:.3f}{note} accuracy {s['accuracy']:.3f}, energy and pleasantness (balanced) "
                 + ", ".join(f"{v:.3f}" if v is not None else "-" for v in out[name][kind]["affect"].values()))
     return out
 

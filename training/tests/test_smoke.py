@@ -39,6 +39,8 @@ def test_smoke_pipeline(smoke_out, data_dir, monkeypatch):
     assert meta["decision"]["file"] == calibration["files"]["calibration"]
     assert meta["decision"]["segment"] == calibration["segments"]["calibration"]
     assert calibration["files"]["count"] > 0 and calibration["segments"]["count"] >= calibration["files"]["count"]
+    for direction in meta["metrics"]["leave_corpus_out"].values():  # the recipe takes a reference: both ways
+        assert 0 < direction["int8"]["ua"] <= 1 and 0 < direction["int8"]["ua_with_reference"] <= 1
     clips = load_manifest(data_dir)[::100]
     mels = clip_features(clips, data_dir, REPO / "training" / "work")
     top = [clip_probabilities(session(out / name), mels, stats(meta)).argmax(1)
