@@ -18,6 +18,10 @@ use voice_emotion::{EmotionModel, MelFrontEnd};
 const MAX_DB_ERROR: f32 = 0.01;
 /// Largest difference allowed between tract's and onnxruntime's logits (int8 rounding paths differ slightly).
 const MAX_LOGIT_ERROR: f32 = 0.02;
+/// An int8 model's logits are whole steps of its output scale (v16: 0.079): a value near a half step can
+/// round to neighbouring steps in the two runtimes (v16: one of the 36 windows judged against the
+/// fixtures' reference, exactly one step apart). So a window may be up to this far apart, one in ten at most.
+const MAX_INT8_STEP_ERROR: f32 = 0.1;
 /// Largest difference allowed between the probabilities the calibration step read and the CLI's.
 const MAX_CALIBRATION_ERROR: f32 = 1e-5;
 /// Largest difference allowed between a streamed window and the same window run whole: the same
@@ -117,7 +121,7 @@ fn streamed_windows_match_the_whole_window_and_onnxruntime() {
     }
     for (key, model, logits_key) in cases {
         let n_mels = model.metadata().frontend.n_mels;
-        let (mut worst_reference, mut worst_whole, mut windows) = (0.0f32, 0.0f32, 0);
+        let (mut worst_reference, mut worst_whole, mut windows, mut stepped) = (0.0f32, 0.0f32, 0, 0);
         for clip in f.index["clips"].as_array().unwrap() {
             let frames = librosa_frames(&f, clip, n_mels);
             let ends: Vec<usize> = clip["window_ends"]
@@ -150,21 +154,28 @@ fn streamed_windows_match_the_whole_window_and_onnxruntime() {
                     "{key} {} window ending at {end}: top class",
                     clip["path"]
                 );
-                worst_reference = worst_reference.max(max_difference(&streamed, &reference));
+                let apart = max_difference(&streamed, &reference);
+                worst_reference = worst_reference.max(apart);
+                stepped += usize::from(apart > MAX_LOGIT_ERROR);
                 worst_whole = worst_whole.max(max_difference(&streamed, &whole));
                 windows += 1;
             }
         }
         println!(
-            "{key}, {windows} windows: streamed vs whole window (tract) max |logit difference| = {worst_whole:.6}, vs onnxruntime {worst_reference:.6}"
+            "{key}, {windows} windows: streamed vs whole window (tract) max |logit difference| = {worst_whole:.6}, vs onnxruntime {worst_reference:.6} ({stepped} windows over {MAX_LOGIT_ERROR})"
         );
         assert!(
             worst_whole <= MAX_STREAM_ERROR,
             "{key}: streamed vs whole {worst_whole} > {MAX_STREAM_ERROR}"
         );
+        let int8 = logits_key != "logits_float";
         assert!(
-            worst_reference <= MAX_LOGIT_ERROR,
-            "{key}: vs onnxruntime {worst_reference} > {MAX_LOGIT_ERROR}"
+            worst_reference <= if int8 { MAX_INT8_STEP_ERROR } else { MAX_LOGIT_ERROR },
+            "{key}: vs onnxruntime {worst_reference}"
+        );
+        assert!(
+            stepped * 10 <= windows && (int8 || stepped == 0),
+            "{key}: {stepped} of {windows} windows over {MAX_LOGIT_ERROR} from onnxruntime"
         );
     }
 }

@@ -63,7 +63,7 @@ ONNX_OPSET = 17
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """Training recipe; one instance is the shipped recipe, another the smoke test's."""
-    name: str = "v15"                     # shown in the model card and in its successor's
+    name: str = "v16"                     # shown in the model card and in its successor's
     seed: int = 20240611
     folds: int = 5
     corpora: tuple = ()                   # corpora of the manifest trained and validated on; () = every one
@@ -104,7 +104,7 @@ class Recipe:
                                           # whole spectrum ("level") or of each band ("bands")
     reference_share: float = 0.7          # share of training windows given the speaker's reference voice
                                           # (training.reference); 0: a model that takes none
-    reference_mark_db: float = 0.0        # bands alternately up and down by this in every input judged against a
+    reference_mark_db: float = 6.0        # bands alternately up and down by this in every input judged against a
                                           # reference, so the model knows it was given one (pipeline.training_stats)
     mixup_alpha: float = 0.0              # 0 = off
     label_smoothing: float = 0.0
