@@ -4,7 +4,8 @@ clip scores (one ending every hop, the clip preceded by the floor; a clip shorte
 the int8 model's file and segment probabilities as the calibration step reads them (training.runtime), which
 the CLI must print; and the reference shape (training.reference.shape) of the six clips together, which the
 runtime's Reference must equal (for a model that takes one, also the int8 logits of every window judged
-against it).
+against it); and the int8 model's output step (the scale its logits are whole multiples of), since two runtimes
+may round a value near a half step to neighbouring steps.
 
     python -m training.make_parity_fixtures [--model models/emotion.onnx] [--data ../shared/data]
                                             [--out tests/fixtures/parity]
@@ -13,7 +14,9 @@ import argparse
 import json
 from pathlib import Path
 
+import onnx
 import voice_emotion
+from onnx import numpy_helper
 
 from .config import DATA_DIR, REPO, WINDOW
 from .data import load_manifest
@@ -39,6 +42,17 @@ def shown(path: Path) -> str:
     """The path relative to the repo when inside it, else absolute."""
     path = Path(path).resolve()
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def output_step(model: Path) -> float:
+    """The scale of the DequantizeLinear that gives the model's output (its logits are whole multiples of
+    it), or 0 for a model whose output is not dequantized."""
+    graph = onnx.load(model).graph
+    node = next(n for n in graph.node if graph.output[0].name in n.output)
+    if node.op_type != "DequantizeLinear":
+        return 0.0
+    scale = next(i for i in graph.initializer if i.name == node.input[1])
+    return float(numpy_helper.to_array(scale))
 
 
 def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
@@ -75,7 +89,7 @@ def make_fixtures(model: Path, data_dir: Path, out_dir: Path) -> Path:
             entry["logits_reference"] = [[float(v) for v in window_logits(sessions["logits"], w)] for w in windows]
     doc = {"model": shown(model), "metadata": shown(model.with_suffix(".json")),
            "model_float": shown(float_model), "data": shown(data_dir), "clips": clips,
-           "reference_shape": [float(v) for v in reference]}
+           "reference_shape": [float(v) for v in reference], "logits_step": output_step(model)}
     path = out_dir / "parity.json"
     path.write_text(json.dumps(doc, indent=2) + "\n")
     return path

@@ -393,15 +393,18 @@ def reference_sets(clips: list, mel_sets: list, recipe, data_dir: Path) -> list:
             + training_reference_shapes(clips, recipe, data_dir, WORK_DIR))
 
 
-def replaced_model(out: Path) -> dict:
+def replaced_model(out: Path, recipe) -> dict:
     """The cross-validation summary (clean and per condition) of the model about to be overwritten in out,
-    so the card can show what the new one changes; None if there is none or it has no conditions."""
+    so the card can show what the new one changes; None if there is none or it has no conditions. A run of
+    the same recipe (one that resumed the last) keeps the model that one replaced."""
     try:
         metrics = {k: read(out / name)["metrics"] for k, name in (("int8", "emotion.json"), ("float", "emotion-float.json"))}
     except FileNotFoundError:
         return None
     if metrics["int8"].get("smoke") or "conditions" not in metrics["int8"]["cv"]:
         return None
+    if metrics["int8"]["recipe"].get("name") == recipe.name:
+        return metrics["int8"].get("replaced")
     keep = ("ua_mean", "ua_std", "accuracy_mean", "accuracy_std", "conditions")
     return {"name": metrics["int8"]["recipe"].get("name", "previous model"),
             "cv": {k: {m: v["cv"][m] for m in keep} for k, v in metrics.items()}}
@@ -448,7 +451,7 @@ def run(data_dir: Path, out: Path, recipe, work: Path, fixtures: Path, log=print
                           for k, idx in by_corpus(clips).items()},
     }
     common = {
-        "replaced": replaced_model(out),
+        "replaced": replaced_model(out, recipe),
         "protocol": (f"{recipe.folds}-fold cross-validation by speaker (gender-balanced folds within each corpus "
                      f"of at least {recipe.folds} speakers: {', '.join(validated_corpora(clips, recipe.folds))}; the "
                      "others in training only), each corpus scored over the emotions it has; clip score = mean softmax over all 300-frame windows at hop 50 (with their "
