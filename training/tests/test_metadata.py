@@ -36,3 +36,20 @@ def test_shipped_metadata(name):
     stem = name.removesuffix(".json")
     assert (stream["trunk"], stream["head"], stream["whole"]) == (f"{stem}-trunk.onnx", f"{stem}-head.onnx", f"{stem}.onnx")
     assert all((REPO / "models" / stream[part]).stat().st_size > 0 for part in ("trunk", "head", "whole"))
+
+
+def test_a_resumed_run_keeps_the_model_its_recipe_replaced(tmp_path):
+    import dataclasses
+
+    from training.config import RECIPE
+    from training.metadata import write
+    from training.pipeline import replaced_model
+
+    older = {"name": "v1", "cv": {"int8": {"ua_mean": 0.5}}}
+    cv = {"ua_mean": 0.6, "ua_std": 0.1, "accuracy_mean": 0.6, "accuracy_std": 0.1, "conditions": {}}
+    for name in ("emotion.json", "emotion-float.json"):
+        write(tmp_path / name, {"metrics": {"cv": cv, "recipe": {"name": "v2"}, "replaced": older}})
+    # The same recipe again (a run that resumed): still compared with what v2 replaced, not with itself.
+    assert replaced_model(tmp_path, dataclasses.replace(RECIPE, name="v2")) == older
+    # A new recipe replaces v2.
+    assert replaced_model(tmp_path, dataclasses.replace(RECIPE, name="v3")) == {"name": "v2", "cv": {"int8": cv, "float": cv}}
