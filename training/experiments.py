@@ -68,6 +68,9 @@ VARIANTS = {
     # whether it was given one. Session 28, folds 1-2: without +3.0 on RAVDESS (clean per clip 0.689 against
     # v15's 0.647 and v14's 0.666), 0.0 on nEMO; with +1.6 and +3.0. Taken for v16.
     "reference-mark": {"reference_mark_db": 6.0},
+    # v16 (marked) with a reference in 85 windows of 100 instead of 70: does the mark let the path with one
+    # take more of the training without the path without one paying (session 27's 0.4 moved both)?
+    "reference-0.85": {"reference_share": 0.85},
     "mixup": {"mixup_alpha": 0.2},
     "epochs-40": {"epochs": 40},
     "wider": {"channels": (24, 48, 96, 128)},
