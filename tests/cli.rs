@@ -18,10 +18,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("voice-emotion-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A scratch folder, removed with everything in it when the test ends.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("voice-emotion-cli-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn write_wav(path: &Path, samples: &[f32], rate: u32, channels: u16) {
@@ -116,20 +118,20 @@ fn classify_table_csv_and_timeline() {
 #[test]
 fn bad_files_are_named_with_a_reason_and_the_rest_still_run() {
     let dir = temp_dir("bad");
-    let empty = dir.join("empty.wav");
+    let empty = dir.path().join("empty.wav");
     std::fs::write(&empty, b"").unwrap();
-    let text_file = dir.join("notes.wav");
+    let text_file = dir.path().join("notes.wav");
     std::fs::write(&text_file, "these are my notes, not audio\n".repeat(20)).unwrap();
-    let silent = dir.join("silent.wav");
+    let silent = dir.path().join("silent.wav");
     write_wav(&silent, &vec![0.0; 3 * 16_000], 16_000, 1);
-    let no_samples = dir.join("no-samples.wav");
+    let no_samples = dir.path().join("no-samples.wav");
     write_wav(&no_samples, &[], 16_000, 1);
-    let truncated = dir.join("truncated.wav");
+    let truncated = dir.path().join("truncated.wav");
     let (speech, rate) = common::read_clip(common::ANGRY_CLIP);
     write_wav(&truncated, &speech, rate, 1);
     let bytes = std::fs::read(&truncated).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2 + 1]).unwrap();
-    let missing = dir.join("missing.flac");
+    let missing = dir.path().join("missing.flac");
 
     let cases: [(&Path, &str); 6] = [
         (&empty, "not a recognized audio file"),
@@ -172,7 +174,7 @@ fn odd_rates_and_channel_counts_are_handled() {
     let (speech, rate) = common::read_clip(common::ANGRY_CLIP);
     let mut files = Vec::new();
     for target in [8_000, 96_000] {
-        let path = dir.join(format!("angry-{target}.wav"));
+        let path = dir.path().join(format!("angry-{target}.wav"));
         write_wav(
             &path,
             &voice_emotion::audio::resample(&speech, rate, target).unwrap(),
@@ -182,7 +184,7 @@ fn odd_rates_and_channel_counts_are_handled() {
         files.push(path);
     }
     let six: Vec<f32> = speech.iter().flat_map(|s| [*s; 6]).collect();
-    let path = dir.join("angry-6ch.wav");
+    let path = dir.path().join("angry-6ch.wav");
     write_wav(&path, &six, rate, 6);
     files.push(path);
     let mut args = vec!["classify".to_string(), "--format".into(), "jsonl".into()];
@@ -240,7 +242,7 @@ fn the_recording_level_does_not_change_the_answer() {
     let files: Vec<String> = [0.1f32, 1.0, 16.0]
         .iter()
         .map(|gain| {
-            let path = dir.join(format!("gain-{gain}.wav"));
+            let path = dir.path().join(format!("gain-{gain}.wav"));
             write_float_wav(&path, &speech.iter().map(|s| s * gain).collect::<Vec<_>>(), rate);
             path.display().to_string()
         })
@@ -255,15 +257,15 @@ fn the_recording_level_does_not_change_the_answer() {
 fn offset_clipped_and_overdriven_speech_is_still_recognized() {
     let dir = temp_dir("unusual");
     let (speech, rate) = common::read_clip(common::ANGRY_CLIP);
-    let offset = dir.join("dc-offset.wav");
+    let offset = dir.path().join("dc-offset.wav");
     write_wav(&offset, &speech.iter().map(|s| s + 0.25).collect::<Vec<_>>(), rate, 1);
-    let clipped = dir.join("clipped.wav");
+    let clipped = dir.path().join("clipped.wav");
     let overdriven: Vec<f32> = speech.iter().map(|s| s * 4.0).collect();
     let clipped_fraction = overdriven.iter().filter(|s| s.abs() >= 1.0).count() as f64 / speech.len() as f64;
     println!("{:.1} % of the samples clipped", 100.0 * clipped_fraction);
     assert!(clipped_fraction > 0.01);
     write_wav(&clipped, &overdriven, rate, 1);
-    let loud = dir.join("beyond-full-scale.wav");
+    let loud = dir.path().join("beyond-full-scale.wav");
     write_float_wav(&loud, &overdriven, rate);
     let files = [&offset, &clipped, &loud].map(|p| p.display().to_string());
     assert_all_angry(&files);
@@ -274,7 +276,7 @@ fn nan_samples_are_named_and_the_batch_goes_on() {
     let dir = temp_dir("nan");
     let (mut speech, rate) = common::read_clip(common::ANGRY_CLIP);
     speech[20_000] = f32::NAN;
-    let nan = dir.join("nan.wav");
+    let nan = dir.path().join("nan.wav");
     write_float_wav(&nan, &speech, rate);
     let out = voice_emotion(&[
         "classify",
@@ -304,9 +306,9 @@ fn bad_models_are_refused_with_the_reason() {
         let mut meta = meta.clone();
         meta["stream"]["trunk"] = format!("{name}-trunk.onnx").into();
         meta["stream"]["head"] = format!("{name}-head.onnx").into();
-        std::fs::write(dir.join(format!("{name}-trunk.onnx")), trunk).unwrap();
-        std::fs::write(dir.join(format!("{name}-head.onnx")), head).unwrap();
-        let path = dir.join(format!("{name}.json"));
+        std::fs::write(dir.path().join(format!("{name}-trunk.onnx")), trunk).unwrap();
+        std::fs::write(dir.path().join(format!("{name}-head.onnx")), head).unwrap();
+        let path = dir.path().join(format!("{name}.json"));
         std::fs::write(&path, serde_json::to_vec(&meta).unwrap()).unwrap();
         path
     };
@@ -368,7 +370,7 @@ fn eval_reports_accuracy_recall_and_confusion() {
             picked.push(line.to_string());
         }
     }
-    let path = dir.join("manifest.csv");
+    let path = dir.path().join("manifest.csv");
     std::fs::write(&path, picked.join("\n")).unwrap();
     let root = common::data_dir().display().to_string();
     let out = voice_emotion(&["eval", "--manifest", &path.display().to_string(), "--root", &root]);
@@ -400,17 +402,17 @@ fn eval_reports_accuracy_recall_and_confusion() {
 #[test]
 fn a_broken_model_is_a_clear_error() {
     let dir = temp_dir("model");
-    let onnx = dir.join("broken.onnx");
+    let onnx = dir.path().join("broken.onnx");
     let mut meta: serde_json::Value = serde_json::from_slice(voice_emotion::model::DEFAULT_METADATA).unwrap();
     meta["stream"]["trunk"] = "broken-trunk.onnx".into();
     std::fs::write(
-        dir.join("broken-trunk.onnx"),
+        dir.path().join("broken-trunk.onnx"),
         &voice_emotion::model::DEFAULT_TRUNK[..1000],
     )
     .unwrap();
-    std::fs::write(dir.join("broken-head.onnx"), voice_emotion::model::DEFAULT_HEAD).unwrap();
+    std::fs::write(dir.path().join("broken-head.onnx"), voice_emotion::model::DEFAULT_HEAD).unwrap();
     meta["stream"]["head"] = "broken-head.onnx".into();
-    std::fs::write(dir.join("broken.json"), serde_json::to_vec(&meta).unwrap()).unwrap();
+    std::fs::write(dir.path().join("broken.json"), serde_json::to_vec(&meta).unwrap()).unwrap();
     let out = voice_emotion(&["--model", &onnx.display().to_string(), "classify", &angry_path()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -451,7 +453,7 @@ fn ogg_vorbis_and_mp3_decode() {
 fn a_truncated_flac_is_named_as_truncated_and_its_part_reported() {
     let dir = temp_dir("flac");
     let bytes = std::fs::read(common::data_dir().join(common::ANGRY_CLIP)).unwrap();
-    let truncated = dir.join("truncated.flac");
+    let truncated = dir.path().join("truncated.flac");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     let out = voice_emotion(&["classify", "--format", "jsonl", &truncated.display().to_string()]);
     assert_eq!(
@@ -513,7 +515,7 @@ fn jobs_lists_and_resume_give_the_same_results_in_the_same_order() {
         (one.stdout.as_slice(), one.stderr.as_slice())
     );
     let dir = temp_dir("batch");
-    let list = dir.join("list.txt");
+    let list = dir.path().join("list.txt");
     std::fs::write(&list, files.join("\n") + "\n\n").unwrap();
     let listed = run(&args(&["--files-from", &list.display().to_string()]));
     assert_eq!(listed.stdout, one.stdout);
@@ -527,7 +529,7 @@ fn jobs_lists_and_resume_give_the_same_results_in_the_same_order() {
     assert_eq!(piped.wait_with_output().unwrap().stdout, one.stdout);
 
     // An interrupted run (two results and half a line written) resumed: only the rest is analysed.
-    let output = dir.join("out.jsonl");
+    let output = dir.path().join("out.jsonl");
     std::fs::write(&output, format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..40])).unwrap();
     let resumed = run(&[args(&["--resume", &output.display().to_string()]), files.clone()].concat());
     let rest: Vec<&str> = std::str::from_utf8(&resumed.stdout).unwrap().lines().collect();
@@ -601,7 +603,7 @@ fn write_call(path: &Path, seconds: u32) {
 fn a_twelve_hour_recording_streams_in_bounded_memory() {
     const HOURS: u32 = 12;
     let dir = temp_dir("twelve-hours");
-    let path = dir.join("call.wav");
+    let path = dir.path().join("call.wav");
     write_call(&path, HOURS * 3600);
     let file_bytes = std::fs::metadata(&path).unwrap().len();
 
@@ -646,7 +648,7 @@ fn classify_files(args: &[&str], files: &[String]) -> Output {
 #[test]
 fn progress_in_a_log_is_a_line_per_ten_minutes_and_stdout_is_unchanged() {
     let dir = temp_dir("progress");
-    let call = dir.join("call.wav");
+    let call = dir.path().join("call.wav");
     write_call(&call, 20 * 60);
     let mut files = a_batch();
     files.insert(2, call.display().to_string());
@@ -720,7 +722,7 @@ fn a_terminal_shows_one_bar_for_the_batch_and_stdout_is_unchanged() {
         "{missing}"
     );
     let dir = temp_dir("terminal");
-    let (stdout, list) = (dir.join("stdout.jsonl"), dir.join("list.txt"));
+    let (stdout, list) = (dir.path().join("stdout.jsonl"), dir.path().join("list.txt"));
     std::fs::write(&list, files.join("\n")).unwrap();
     let bin = env!("CARGO_BIN_EXE_voice-emotion");
     let (n, stdout_path) = (files.len(), stdout.display());
@@ -795,9 +797,9 @@ fn classify_with_a_reference_judges_against_that_voice() {
     assert_ne!(with.stdout, without.stdout, "the reference changed nothing");
 
     // Too short, silent, not audio, and a model that takes none: said, then judged without one.
-    let silent = dir.join("silent.wav");
+    let silent = dir.path().join("silent.wav");
     write_wav(&silent, &vec![0.0; 8 * 16_000], 16_000, 1);
-    let not_audio = dir.join("notes.wav");
+    let not_audio = dir.path().join("notes.wav");
     std::fs::write(&not_audio, "not audio").unwrap();
     for (args, words) in [
         (
@@ -817,14 +819,14 @@ fn classify_with_a_reference_judges_against_that_voice() {
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(out.stdout, without.stdout);
     }
-    let plain = common::without_a_reference(&metadata, &dir).display().to_string();
+    let plain = common::without_a_reference(&metadata, dir.path()).display().to_string();
     let out = voice_emotion(&["--model", &plain, "--reference", &neutral[0], "classify", &angry]);
     assert!(text(&out.stderr).contains("this model cannot compare a voice with a reference"));
     assert_eq!(out.status.code(), Some(1));
 
     // The same speech through a telephone (8 kHz), judged against the studio reference: another
     // channel, said, and judged without the reference (as without one), exit 1.
-    let phone = dir.join("phone.wav");
+    let phone = dir.path().join("phone.wav");
     let (samples, rate) = common::read_clip(common::ANGRY_CLIP);
     write_wav(
         &phone,

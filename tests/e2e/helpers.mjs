@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -85,7 +85,7 @@ export async function launch({ microphone = "none", audio } = {}) {
   } else {
     args.push("--use-fake-ui-for-media-stream");
   }
-  const userDataDir = mkdtempSync(join(tmpdir(), "ve-chromium-"));
+  const userDataDir = temporaryFolder("ve-chromium-");
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: "/usr/bin/chromium",
     headless: true,
@@ -215,8 +215,15 @@ export function contrastRatio(first, second) {
   return (light + 0.05) / (dark + 0.05);
 }
 
+/** A new folder under the system's temporary one, removed with its contents when this process exits. */
+export function temporaryFolder(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** A temporary folder for this test file's audio. */
-export const scratch = () => mkdtempSync(join(tmpdir(), "ve-e2e-"));
+export const scratch = () => temporaryFolder("ve-e2e-");
 
 /**
  * The angry clip as a 16-bit WAV at 44.1 kHz (a common device rate, so both the page and the CLI

@@ -14,14 +14,13 @@
 // WebKitGTK cannot do "suspended" (see WEBKIT_CANNOT; `cannot` tells).
 
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import puppeteer from "puppeteer-core";
 import { Builder, By } from "selenium-webdriver";
-import { ARTIFACTS } from "../e2e/helpers.mjs";
+import { ARTIFACTS, temporaryFolder } from "../e2e/helpers.mjs";
 
 /** The engine these tests drive: VE_ENGINE=firefox or webkit. */
 export const ENGINE = process.env.VE_ENGINE ?? "firefox";
@@ -31,7 +30,7 @@ const MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 
 /** An environment in which no audio server can be found. */
 function withoutAudioServer(env) {
-  const dir = mkdtempSync(join(tmpdir(), "ve-no-audio-"));
+  const dir = temporaryFolder("ve-no-audio-");
   return { ...env, HOME: dir, XDG_RUNTIME_DIR: dir, PULSE_SERVER: `unix:${join(dir, "none")}` };
 }
 
