@@ -215,10 +215,15 @@ export function contrastRatio(first, second) {
   return (light + 0.05) / (dark + 0.05);
 }
 
+// The folders temporaryFolder made, removed by one exit listener (one per folder would pass Node's
+// limit of 10 listeners in a file that launches many browsers).
+const temporaryFolders = new Set();
+process.on("exit", () => temporaryFolders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 /** A new folder under the system's temporary one, removed with its contents when this process exits. */
 export function temporaryFolder(prefix) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  temporaryFolders.add(dir);
   return dir;
 }
 
