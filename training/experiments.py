@@ -71,6 +71,8 @@ VARIANTS = {
     # v16 (marked) with a reference in 85 windows of 100 instead of 70: does the mark let the path with one
     # take more of the training without the path without one paying (session 27's 0.4 moved both)?
     "reference-0.85": {"reference_share": 0.85},
+    # With wider-47M's trunk (session 32, folds 1-2): both paths below reference-0.85's (RAVDESS -0.7, nEMO -1.6 without).
+    "reference-0.85-wide": {"reference_share": 0.85, "channels": (20, 40, 80, 128)},
     "mixup": {"mixup_alpha": 0.2},
     "epochs-40": {"epochs": 40},
     "wider": {"channels": (24, 48, 96, 128)},
