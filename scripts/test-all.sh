@@ -7,6 +7,7 @@ source scripts/env.sh
 export VE_ARTIFACTS="${VE_ARTIFACTS:-$PWD/artifacts}"
 mkdir -p "$VE_ARTIFACTS"
 logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT  # the logs only count tests; tee has printed every line
 passed=0 failed=0 summary=()
 
 # Counts the tests a runner reports in its log (cargo, pytest, wasm-bindgen-test, node --test).

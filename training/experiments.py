@@ -25,6 +25,7 @@ from .card import reference_table
 from .pipeline import (ConditionScores, cross_validate, cv_folds, fold_features, fold_trainings, reference_scores,
                        restrict, train_all)
 
+WIDER_47M = (20, 40, 80, 128)  # channels of a trunk wider within the budget: 46.8 M multiply-adds per window
 NO_AUGMENTATION = {"speeds": (1.0,), "gain_db": 0.0, "noise_prob": 0.0, "freq_masks": 0, "time_masks": 0}
 VARIANTS = {
     "recipe": {},
@@ -72,12 +73,12 @@ VARIANTS = {
     # take more of the training without the path without one paying (session 27's 0.4 moved both)?
     "reference-0.85": {"reference_share": 0.85},
     # With wider-47M's trunk (session 32, folds 1-2): both paths below reference-0.85's (RAVDESS -0.7, nEMO -1.6 without).
-    "reference-0.85-wide": {"reference_share": 0.85, "channels": (20, 40, 80, 128)},
+    "reference-0.85-wide": {"reference_share": 0.85, "channels": WIDER_47M},
     "mixup": {"mixup_alpha": 0.2},
     "epochs-40": {"epochs": 40},
     "wider": {"channels": (24, 48, 96, 128)},
     # Wider within the budget: 46.8 M multiply-adds per window (v9 33.8 M), 145,268 parameters (v9 113,784).
-    "wider-47M": {"channels": (20, 40, 80, 128)},
+    "wider-47M": {"channels": WIDER_47M},
     "label-smoothing": {"label_smoothing": 0.1},
     "attention": {"attention": True},  # a third pooling of the steps, weighted by a learned score
     "epochs-60": {"epochs": 60},  # v9's recipe: 90 epochs (v11) gained 3.3 points over the conditions
